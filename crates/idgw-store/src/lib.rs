@@ -1,0 +1,120 @@
+//! Persistence for idgw behind one trait, [`Store`], with one implementation per backend.
+//!
+//! Callers never see SQL: every operation that must be atomic (finishing a transaction together
+//! with its tokens and its notification, rotating a refresh token, claiming outbox work) is one
+//! trait method, so a PostgreSQL implementation drops in beside [`SqliteStore`] without touching
+//! callers. Times are integer milliseconds since the Unix epoch ([`Millis`]).
+
+mod migrate;
+mod model;
+mod sqlite;
+
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+/// What can go wrong in the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another authentication is already in flight for this MSISDN (DESIGN.md section 8).
+    #[error("another transaction is pending for this subscriber")]
+    Busy,
+    /// A row that must be unique already exists.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The URL names a backend this build does not have.
+    #[error("unsupported storage url: {0}")]
+    UnsupportedUrl(String),
+    /// The database answered with an error.
+    #[error("database error: {0}")]
+    Backend(#[from] sqlx::Error),
+    /// A stored value could not be read back.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything idgw keeps. Implementations must be safe to share between tasks and, for
+/// server backends, between processes.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- OP keys and settings ---
+    async fn keys(&self) -> Result<Vec<StoredKey>>;
+    async fn insert_key(&self, key: &StoredKey) -> Result<()>;
+    async fn retire_key(&self, kid: &str, at: Millis) -> Result<bool>;
+    /// Stores `value` under `name` unless a value is already there; returns the stored value.
+    /// The first writer wins, so concurrent nodes agree on generated secrets.
+    async fn setting_get_or_insert(&self, name: &str, value: &str) -> Result<String>;
+
+    // --- clients and subscribers ---
+    async fn upsert_client(&self, client: &ClientRow, now: Millis) -> Result<()>;
+    async fn client(&self, client_id: &str) -> Result<Option<ClientRow>>;
+    async fn clients(&self) -> Result<Vec<ClientRow>>;
+    async fn delete_client(&self, client_id: &str) -> Result<bool>;
+    async fn upsert_subscriber(&self, subscriber: &SubscriberRow, now: Millis) -> Result<()>;
+    async fn subscriber(&self, msisdn: &str) -> Result<Option<SubscriberRow>>;
+    async fn subscribers(&self) -> Result<Vec<SubscriberRow>>;
+    async fn delete_subscriber(&self, msisdn: &str) -> Result<bool>;
+
+    // --- pairwise subject identifiers (PCR) ---
+    /// The PCR of `msisdn` in `sector`, storing `candidate` if none exists yet.
+    async fn pcr_for(&self, sector: &str, msisdn: &str, candidate: &str) -> Result<String>;
+    async fn msisdn_for_pcr(&self, sector: &str, pcr: &str) -> Result<Option<String>>;
+
+    // --- authentication transactions ---
+    /// Inserts a pending transaction. Fails with [`StoreError::Busy`] when another pending,
+    /// transaction exists for the same MSISDN (one past its expiry counts until the sweeper
+    /// has finished it, so its client is told).
+    async fn insert_transaction(&self, tx: &TransactionRow) -> Result<()>;
+    async fn transaction(&self, auth_req_id: &str) -> Result<Option<TransactionRow>>;
+    /// Moves a transaction out of `from` into `finish.state`, atomically with the tokens and
+    /// the notification it produces. Returns false (and writes nothing) when the transaction
+    /// is not in state `from` any more.
+    async fn finish_transaction(&self, from: TxState, finish: &Finish) -> Result<bool>;
+    /// Pending transactions whose `expires_at` is at or before `now`.
+    async fn expired_pending(&self, now: Millis, limit: u32) -> Result<Vec<TransactionRow>>;
+    /// Every pending transaction, for resuming work after a restart.
+    async fn pending_transactions(&self) -> Result<Vec<TransactionRow>>;
+
+    // --- replay protection ---
+    /// Records a `jti` for `issuer`; false when it was already used.
+    async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool>;
+
+    // --- tokens ---
+    async fn insert_token(&self, token: &TokenRow) -> Result<()>;
+    async fn token(&self, token_hash: &[u8]) -> Result<Option<TokenRow>>;
+    /// Revokes `old` (a refresh token) and stores `new` in one step; false when `old` was
+    /// already revoked.
+    async fn rotate_token(&self, old: &[u8], new: &[TokenRow], now: Millis) -> Result<bool>;
+
+    // --- notification outbox ---
+    /// Claims up to `limit` due notifications for `lease` milliseconds.
+    async fn claim_outbox(&self, now: Millis, lease: Millis, limit: u32) -> Result<Vec<OutboxItem>>;
+    async fn record_delivery(&self, id: i64, result: &DeliveryResult, now: Millis) -> Result<()>;
+    async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>>;
+
+    // --- trace events ---
+    async fn record_event(&self, event: &Event) -> Result<()>;
+    async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>>;
+
+    /// Deletes what has outlived its use (used `jti`s, expired tokens).
+    async fn purge(&self, now: Millis) -> Result<u64>;
+}
+
+/// Opens the store named by `url` (`sqlite://path` or `sqlite::memory:`), running migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! Plain rows exchanged with the store. Structured payloads travel as JSON strings so the
+//! store stays ignorant of OIDC details.
+
+use crate::Millis;
+
+/// An OP key (signing or encryption), kept as a private JWK.
+#[derive(Clone)]
+pub struct StoredKey {
+    pub kid: String,
+    /// `sig` or `enc`.
+    pub key_use: String,
+    pub alg: String,
+    pub private_jwk: String,
+    pub created_at: Millis,
+    pub retired_at: Option<Millis>,
+}
+
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("key_use", &self.key_use)
+            .field("alg", &self.alg)
+            .field("private_jwk", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A registered client: its metadata document and the keyed hash of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub secret_hash: Option<Vec<u8>>,
+    pub metadata: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriberRow {
+    pub msisdn: String,
+    pub user_code: Option<String>,
+}
+
+/// Where an authentication transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxState {
+    Pending,
+    /// The user authenticated; tokens not yet handed out (poll and ping).
+    Approved,
+    Denied,
+    Failed,
+    Expired,
+    /// Tokens were issued to the client.
+    Redeemed,
+}
+
+impl TxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxState::Pending => "pending",
+            TxState::Approved => "approved",
+            TxState::Denied => "denied",
+            TxState::Failed => "failed",
+            TxState::Expired => "expired",
+            TxState::Redeemed => "redeemed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TxState> {
+        Some(match s {
+            "pending" => TxState::Pending,
+            "approved" => TxState::Approved,
+            "denied" => TxState::Denied,
+            "failed" => TxState::Failed,
+            "expired" => TxState::Expired,
+            "redeemed" => TxState::Redeemed,
+            _ => return None,
+        })
+    }
+}
+
+/// One authentication transaction (CIBA `auth_req_id`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionRow {
+    pub auth_req_id: String,
+    pub client_id: String,
+    pub msisdn: String,
+    pub state: TxState,
+    /// The accepted request, JSON.
+    pub request: String,
+    /// The authenticator's outcome, JSON.
+    pub outcome: Option<String>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub completed_at: Option<Millis>,
+}
+
+/// The end (or the redemption) of a transaction, written atomically.
+#[derive(Debug, Clone)]
+pub struct Finish {
+    pub auth_req_id: String,
+    pub state: TxState,
+    pub outcome: Option<String>,
+    pub tokens: Vec<TokenRow>,
+    pub notification: Option<NewNotification>,
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+}
+
+/// An issued token, stored by its SHA-256 hash only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRow {
+    pub token_hash: Vec<u8>,
+    pub kind: TokenKind,
+    pub client_id: String,
+    pub auth_req_id: Option<String>,
+    /// What the token grants, JSON.
+    pub grant: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub revoked_at: Option<Millis>,
+}
+
+/// A notification to POST to a client (CIBA ping or push, Mobile Connect notification).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    pub auth_req_id: String,
+    pub url: String,
+    pub bearer: String,
+    pub body: String,
+    /// No attempt is made after this time.
+    pub deadline: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Delivered => "delivered",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutboxState> {
+        Some(match s {
+            "pending" => OutboxState::Pending,
+            "delivered" => OutboxState::Delivered,
+            "failed" => OutboxState::Failed,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub auth_req_id: String,
+    pub url: String,
+    pub bearer: String,
+    pub body: String,
+    pub state: OutboxState,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    pub deadline: Millis,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// What one delivery attempt achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryResult {
+    Delivered { status: u16 },
+    Retry { status: Option<u16>, error: String, next_attempt_at: Millis },
+    Failed { status: Option<u16>, error: String },
+}
+
+/// One recorded step of a transaction, for `idgw trace`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub auth_req_id: String,
+    pub correlation_id: Option<String>,
+    pub component: String,
+    pub step: String,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub at: Millis,
+}

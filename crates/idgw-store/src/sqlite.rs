@@ -1,0 +1,571 @@
+//! The embedded SQLite backend (WAL mode). Every multi-row change runs in one transaction.
+
+use crate::{
+    migrate, ClientRow, DeliveryResult, Event, Finish, Millis, OutboxItem, OutboxState, Result,
+    Store, StoreError, StoredKey, SubscriberRow, TokenKind, TokenRow, TransactionRow, TxState,
+};
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let in_memory = url.contains(":memory:");
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .filter(|_| !in_memory)
+            .map(|p| p.split('?').next().unwrap_or(p))
+        {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Backend(sqlx::Error::Io(e)))?;
+                }
+            }
+        }
+        // An in-memory database lives as long as its one connection.
+        let max = if in_memory { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .min_connections(if in_memory { 1 } else { 0 })
+            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+            .connect_with(options)
+            .await?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?;
+        for (version, description, sql) in migrate::SQLITE {
+            if applied.is_some_and(|v| v >= *version) {
+                continue;
+            }
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)")
+                .bind(version)
+                .bind(description)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn transaction_row(row: &SqliteRow) -> Result<TransactionRow> {
+    let state: String = row.try_get("state")?;
+    Ok(TransactionRow {
+        auth_req_id: row.try_get("auth_req_id")?,
+        client_id: row.try_get("client_id")?,
+        msisdn: row.try_get("msisdn")?,
+        state: TxState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        request: row.try_get("request")?,
+        outcome: row.try_get("outcome")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        completed_at: row.try_get("completed_at")?,
+    })
+}
+
+fn token_row(row: &SqliteRow) -> Result<TokenRow> {
+    let kind: String = row.try_get("kind")?;
+    Ok(TokenRow {
+        token_hash: row.try_get("token_hash")?,
+        kind: match kind.as_str() {
+            "access" => TokenKind::Access,
+            "refresh" => TokenKind::Refresh,
+            other => return Err(StoreError::Corrupt(format!("token kind {other}"))),
+        },
+        client_id: row.try_get("client_id")?,
+        auth_req_id: row.try_get("auth_req_id")?,
+        grant: row.try_get("grant_data")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+fn outbox_row(row: &SqliteRow) -> Result<OutboxItem> {
+    let state: String = row.try_get("state")?;
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        auth_req_id: row.try_get("auth_req_id")?,
+        url: row.try_get("url")?,
+        bearer: row.try_get("bearer")?,
+        body: row.try_get("body")?,
+        state: OutboxState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox state {state}")))?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        deadline: row.try_get("deadline")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+async fn insert_token_in(tx: &mut Transaction<'_, Sqlite>, t: &TokenRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&t.token_hash)
+    .bind(t.kind.as_str())
+    .bind(&t.client_id)
+    .bind(&t.auth_req_id)
+    .bind(&t.grant)
+    .bind(t.created_at)
+    .bind(t.expires_at)
+    .bind(t.revoked_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const TX_COLUMNS: &str =
+    "auth_req_id, client_id, msisdn, state, request, outcome, created_at, expires_at, completed_at";
+const OUTBOX_COLUMNS: &str = "id, auth_req_id, url, bearer, body, state, attempts, next_attempt_at, deadline, last_status, last_error";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn keys(&self) -> Result<Vec<StoredKey>> {
+        let rows = sqlx::query("SELECT kid, key_use, alg, private_jwk, created_at, retired_at FROM op_keys ORDER BY created_at")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredKey {
+                    kid: r.try_get("kid")?,
+                    key_use: r.try_get("key_use")?,
+                    alg: r.try_get("alg")?,
+                    private_jwk: r.try_get("private_jwk")?,
+                    created_at: r.try_get("created_at")?,
+                    retired_at: r.try_get("retired_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_key(&self, key: &StoredKey) -> Result<()> {
+        sqlx::query("INSERT INTO op_keys (kid, key_use, alg, private_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&key.kid)
+            .bind(&key.key_use)
+            .bind(&key.alg)
+            .bind(&key.private_jwk)
+            .bind(key.created_at)
+            .bind(key.retired_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(key.kid.clone()) } else { e.into() })?;
+        Ok(())
+    }
+
+    async fn retire_key(&self, kid: &str, at: Millis) -> Result<bool> {
+        let r = sqlx::query("UPDATE op_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL")
+            .bind(at)
+            .bind(kid)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn setting_get_or_insert(&self, name: &str, value: &str) -> Result<String> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn upsert_client(&self, c: &ClientRow, now: Millis) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO clients (client_id, secret_hash, metadata, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash,
+                metadata = excluded.metadata, updated_at = excluded.updated_at",
+        )
+        .bind(&c.client_id)
+        .bind(&c.secret_hash)
+        .bind(&c.metadata)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn client(&self, client_id: &str) -> Result<Option<ClientRow>> {
+        let row = sqlx::query("SELECT client_id, secret_hash, metadata FROM clients WHERE client_id = ?")
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(ClientRow {
+                client_id: r.try_get("client_id")?,
+                secret_hash: r.try_get("secret_hash")?,
+                metadata: r.try_get("metadata")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn clients(&self) -> Result<Vec<ClientRow>> {
+        let rows = sqlx::query("SELECT client_id, secret_hash, metadata FROM clients ORDER BY client_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClientRow {
+                    client_id: r.try_get("client_id")?,
+                    secret_hash: r.try_get("secret_hash")?,
+                    metadata: r.try_get("metadata")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_client(&self, client_id: &str) -> Result<bool> {
+        let r = sqlx::query("DELETE FROM clients WHERE client_id = ?")
+            .bind(client_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn upsert_subscriber(&self, s: &SubscriberRow, now: Millis) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO subscribers (msisdn, user_code, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (msisdn) DO UPDATE SET user_code = excluded.user_code, updated_at = excluded.updated_at",
+        )
+        .bind(&s.msisdn)
+        .bind(&s.user_code)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn subscriber(&self, msisdn: &str) -> Result<Option<SubscriberRow>> {
+        let row = sqlx::query("SELECT msisdn, user_code FROM subscribers WHERE msisdn = ?")
+            .bind(msisdn)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(SubscriberRow { msisdn: r.try_get("msisdn")?, user_code: r.try_get("user_code")? }))
+            .transpose()
+    }
+
+    async fn subscribers(&self) -> Result<Vec<SubscriberRow>> {
+        let rows = sqlx::query("SELECT msisdn, user_code FROM subscribers ORDER BY msisdn")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(SubscriberRow { msisdn: r.try_get("msisdn")?, user_code: r.try_get("user_code")? }))
+            .collect()
+    }
+
+    async fn delete_subscriber(&self, msisdn: &str) -> Result<bool> {
+        let r = sqlx::query("DELETE FROM subscribers WHERE msisdn = ?")
+            .bind(msisdn)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn pcr_for(&self, sector: &str, msisdn: &str, candidate: &str) -> Result<String> {
+        sqlx::query("INSERT INTO pcrs (sector, msisdn, pcr) VALUES (?, ?, ?) ON CONFLICT (sector, msisdn) DO NOTHING")
+            .bind(sector)
+            .bind(msisdn)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT pcr FROM pcrs WHERE sector = ? AND msisdn = ?")
+            .bind(sector)
+            .bind(msisdn)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn msisdn_for_pcr(&self, sector: &str, pcr: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT msisdn FROM pcrs WHERE sector = ? AND pcr = ?")
+            .bind(sector)
+            .bind(pcr)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn insert_transaction(&self, t: &TransactionRow) -> Result<()> {
+        // The partial unique index allows one pending transaction per MSISDN. One past its
+        // expiry still holds the subscriber until the sweeper finishes it and tells its client.
+        let r = sqlx::query(&format!("INSERT INTO transactions ({TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+            .bind(&t.auth_req_id)
+            .bind(&t.client_id)
+            .bind(&t.msisdn)
+            .bind(t.state.as_str())
+            .bind(&t.request)
+            .bind(&t.outcome)
+            .bind(t.created_at)
+            .bind(t.expires_at)
+            .bind(t.completed_at)
+            .execute(&self.pool)
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Busy),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn transaction(&self, auth_req_id: &str) -> Result<Option<TransactionRow>> {
+        let row = sqlx::query(&format!("SELECT {TX_COLUMNS} FROM transactions WHERE auth_req_id = ?"))
+            .bind(auth_req_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(transaction_row).transpose()
+    }
+
+    async fn finish_transaction(&self, from: TxState, f: &Finish) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE transactions SET state = ?, outcome = COALESCE(?, outcome), completed_at = COALESCE(completed_at, ?)
+             WHERE auth_req_id = ? AND state = ?",
+        )
+        .bind(f.state.as_str())
+        .bind(&f.outcome)
+        .bind(f.now)
+        .bind(&f.auth_req_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for token in &f.tokens {
+            insert_token_in(&mut tx, token).await?;
+        }
+        if let Some(n) = &f.notification {
+            sqlx::query(
+                "INSERT INTO outbox (auth_req_id, url, bearer, body, state, attempts, next_attempt_at, deadline, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+            )
+            .bind(&n.auth_req_id)
+            .bind(&n.url)
+            .bind(&n.bearer)
+            .bind(&n.body)
+            .bind(f.now)
+            .bind(n.deadline)
+            .bind(f.now)
+            .bind(f.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn expired_pending(&self, now: Millis, limit: u32) -> Result<Vec<TransactionRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TX_COLUMNS} FROM transactions WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?"
+        ))
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(transaction_row).collect()
+    }
+
+    async fn pending_transactions(&self) -> Result<Vec<TransactionRow>> {
+        let rows = sqlx::query(&format!("SELECT {TX_COLUMNS} FROM transactions WHERE state = 'pending' ORDER BY created_at"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(transaction_row).collect()
+    }
+
+    async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool> {
+        let r = sqlx::query("INSERT INTO used_jtis (issuer, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT (issuer, jti) DO NOTHING")
+            .bind(issuer)
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn insert_token(&self, token: &TokenRow) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_token_in(&mut tx, token).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn token(&self, token_hash: &[u8]) -> Result<Option<TokenRow>> {
+        let row = sqlx::query(
+            "SELECT token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at
+             FROM tokens WHERE token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(token_row).transpose()
+    }
+
+    async fn rotate_token(&self, old: &[u8], new: &[TokenRow], now: Millis) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for token in new {
+            insert_token_in(&mut tx, token).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn claim_outbox(&self, now: Millis, lease: Millis, limit: u32) -> Result<Vec<OutboxItem>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
+             ORDER BY next_attempt_at LIMIT ?"
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        let items = rows.iter().map(outbox_row).collect::<Result<Vec<_>>>()?;
+        for item in &items {
+            sqlx::query("UPDATE outbox SET claimed_until = ? WHERE id = ?")
+                .bind(now + lease)
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(items)
+    }
+
+    async fn record_delivery(&self, id: i64, result: &DeliveryResult, now: Millis) -> Result<()> {
+        let (state, status, error, next) = match result {
+            DeliveryResult::Delivered { status } => (OutboxState::Delivered, Some(*status), None, None),
+            DeliveryResult::Retry { status, error, next_attempt_at } => {
+                (OutboxState::Pending, *status, Some(error.as_str()), Some(*next_attempt_at))
+            }
+            DeliveryResult::Failed { status, error } => (OutboxState::Failed, *status, Some(error.as_str()), None),
+        };
+        sqlx::query(
+            "UPDATE outbox SET state = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
+                next_attempt_at = COALESCE(?, next_attempt_at), claimed_until = 0, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(state.as_str())
+        .bind(status.map(i64::from))
+        .bind(error)
+        .bind(next)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>> {
+        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE auth_req_id = ? ORDER BY id"))
+            .bind(auth_req_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    async fn record_event(&self, e: &Event) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO events (auth_req_id, correlation_id, component, step, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&e.auth_req_id)
+        .bind(&e.correlation_id)
+        .bind(&e.component)
+        .bind(&e.step)
+        .bind(&e.outcome)
+        .bind(&e.detail)
+        .bind(e.at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT auth_req_id, correlation_id, component, step, outcome, detail, at FROM events
+             WHERE auth_req_id = ? ORDER BY at, id",
+        )
+        .bind(auth_req_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Event {
+                    auth_req_id: r.try_get("auth_req_id")?,
+                    correlation_id: r.try_get("correlation_id")?,
+                    component: r.try_get("component")?,
+                    step: r.try_get("step")?,
+                    outcome: r.try_get("outcome")?,
+                    detail: r.try_get("detail")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn purge(&self, now: Millis) -> Result<u64> {
+        let a = sqlx::query("DELETE FROM used_jtis WHERE expires_at < ?").bind(now).execute(&self.pool).await?;
+        let b = sqlx::query("DELETE FROM tokens WHERE expires_at < ?").bind(now).execute(&self.pool).await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+}
