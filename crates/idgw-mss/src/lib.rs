@@ -1,0 +1,9 @@
+//! placeholder
+pub mod error;
+pub mod model;
+pub mod soap;
+pub mod status;
+
+pub use error::{DecodeError, EncodeError};
+pub use model::*;
+pub use status::{FaultCode, MssFault, StatusCode};

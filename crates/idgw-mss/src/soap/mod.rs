@@ -1,0 +1,2 @@
+//! SOAP
+pub(crate) mod dom;
