@@ -19,12 +19,6 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
-    pub(crate) fn rest(&mut self) -> &'a [u8] {
-        let r = &self.buf[self.pos..];
-        self.pos = self.buf.len();
-        r
-    }
-
     pub(crate) fn octets(
         &mut self,
         n: usize,
@@ -45,11 +39,6 @@ impl<'a> Reader<'a> {
     pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
         let b = self.octets(2, field)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
-
-    pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        let b = self.octets(4, field)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// A C-Octet String of at most `max` octets including the NUL (section 3.1).
