@@ -5,3 +5,4 @@ pub mod receipt;
 pub mod status;
 pub mod time;
 pub mod tlv;
+pub mod tpdu;
