@@ -119,7 +119,7 @@ pub struct Scts {
 }
 
 fn swapped(v: u8) -> u8 {
-    (v % 10) << 4 | (v / 10) % 10
+    ((v % 10) << 4) | ((v / 10) % 10)
 }
 
 fn unswapped(b: u8) -> Result<u8, TpduError> {
