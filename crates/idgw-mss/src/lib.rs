@@ -7,3 +7,5 @@ pub mod status;
 pub use error::{DecodeError, EncodeError};
 pub use model::*;
 pub use status::{FaultCode, MssFault, StatusCode};
+#[cfg(test)]
+mod testdata;

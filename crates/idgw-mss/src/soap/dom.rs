@@ -10,7 +10,7 @@
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::{NsReader, XmlVersion};
 
 use crate::DecodeError;
 
@@ -151,7 +151,10 @@ pub fn parse(input: &[u8]) -> Result<Element, DecodeError> {
                         continue;
                     }
                     let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
-                    let value = attr.unescape_value().map_err(malformed)?.into_owned();
+                    let value = attr
+                        .normalized_value(XmlVersion::Implicit1_0)
+                        .map_err(malformed)?
+                        .into_owned();
                     el.attrs.push((key, value));
                 }
                 if matches!(event, Event::Empty(_)) {
