@@ -3,8 +3,8 @@
 //! never panics and a successful parse re-encodes to exactly its input.
 
 use idgw_ota::{
-    open_command, open_response, CcAlgorithm, CipherAlgorithm, Cntr, CommandPacket, KeyId,
-    KeySet, ResponsePacket, ResponseStatus, SecurityParams, Spi, Tar,
+    open_command, open_response, CcAlgorithm, CipherAlgorithm, Cntr, CommandPacket, KeyId, KeySet,
+    ResponsePacket, ResponseStatus, SecurityParams, Spi, Tar,
 };
 
 /// xorshift64*: a fixed, dependency-free pseudo-random stream.
@@ -46,8 +46,8 @@ fn random_and_mutated_inputs() {
         KeyId::kic(CipherAlgorithm::AesCbc, 1),
         KeyId::kid_cc(CcAlgorithm::AesCmac, 1),
     );
-    let cmd = CommandPacket::seal(&params, &keys, Tar([1, 2, 3]), Cntr::new(5).unwrap(), b"hi")
-        .unwrap();
+    let cmd =
+        CommandPacket::seal(&params, &keys, Tar([1, 2, 3]), Cntr::new(5).unwrap(), b"hi").unwrap();
     let por = ResponsePacket::seal(
         &params,
         &keys,
