@@ -1,5 +1,7 @@
 //! SMPP 3.4 for idgw (placeholder summary, see below).
 
+pub mod conn;
+pub mod esme;
 pub mod pdu;
 pub mod receipt;
 pub mod status;
