@@ -1,5 +1,6 @@
 //! placeholder
 pub mod error;
+pub mod json;
 pub mod model;
 pub mod soap;
 pub mod status;
