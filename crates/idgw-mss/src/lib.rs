@@ -1,4 +1,5 @@
 //! placeholder
+pub mod applet;
 pub mod error;
 pub mod json;
 pub mod model;
