@@ -1,0 +1,39 @@
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0 section 3, RFC 8414, CIBA Core 4).
+
+use crate::jose::SUPPORTED_ALGS;
+use crate::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
+use crate::transaction::SUPPORTED_ACRS;
+use crate::OpConfig;
+use serde_json::{json, Value};
+
+pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {
+    let acrs: Vec<&str> = SUPPORTED_ACRS.iter().map(|(acr, _)| *acr).collect();
+    json!({
+        "issuer": cfg.issuer,
+        "jwks_uri": cfg.url("/jwks.json"),
+        "token_endpoint": cfg.token_url(),
+        "userinfo_endpoint": cfg.url("/userinfo"),
+        "premiuminfo_endpoint": cfg.url("/premiuminfo"),
+        "backchannel_authentication_endpoint": cfg.bc_authorize_url(),
+        "backchannel_token_delivery_modes_supported": ["poll", "ping", "push"],
+        "backchannel_authentication_request_signing_alg_values_supported": SUPPORTED_ALGS,
+        "backchannel_user_code_parameter_supported": true,
+        "grant_types_supported": [GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH],
+        "response_types_supported": ["code"],
+        "scopes_supported": ["openid", "phone", "mc_authn", "mc_authz"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
+            "at_hash", "hashed_login_hint", "phone_number", "phone_number_verified",
+            "urn:openid:params:jwt:claim:auth_req_id", "urn:openid:params:jwt:claim:rt_hash"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": [signing_alg],
+        "request_object_signing_alg_values_supported": SUPPORTED_ALGS,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": SUPPORTED_ALGS,
+        "acr_values_supported": acrs,
+        "login_hint_token_encryption_alg_values_supported": ["RSA-OAEP-256"],
+        "login_hint_token_encryption_enc_values_supported": ["A256GCM"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": false,
+    })
+}

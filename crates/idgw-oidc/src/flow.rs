@@ -1,0 +1,175 @@
+//! The life of a transaction after acceptance: hand it to the [`Authenticator`], record the
+//! one outcome, and queue what the client must be told (CIBA Core 10.2 ping, 10.3 push,
+//! 12 push error; the 2017 draft's notification). The expiry sweeper ends transactions
+//! nobody answered, and [`resume`] hands pending ones over again after a restart.
+
+use crate::authenticator::{AuthOutcome, AuthenticationRequest};
+use crate::client::DeliveryMode;
+use crate::error::{Dialect, OAuthError};
+use crate::tokens::{mint, Grant, IdTokenExtras};
+use crate::transaction::{AcceptedRequest, StoredOutcome};
+use crate::Op;
+use idgw_store::{Finish, Millis, NewNotification, TransactionRow, TxState};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Grant type of the sequence diagram's notification body.
+pub const BACKCHANNEL_TOKEN_RESPONSE: &str = "urn:openid:params:modrna:grant-type:backchannel_token_response";
+
+/// Hands an accepted transaction to the authenticator in the background.
+pub fn spawn_authentication(op: Arc<Op>, row: TransactionRow, request: AcceptedRequest) {
+    tokio::spawn(async move {
+        let auth = AuthenticationRequest {
+            auth_req_id: row.auth_req_id.clone(),
+            correlation_id: request.correlation_id.clone(),
+            msisdn: row.msisdn.clone(),
+            display_text: request.display_text.clone(),
+            pin_required: request.pin_required,
+            expires_at: row.expires_at,
+        };
+        op.event(&row.auth_req_id, request.correlation_id.as_deref(), "OP", "Authenticate(MSISDN)", "sent", None).await;
+        let left = (row.expires_at - op.now()).max(0) as u64;
+        let outcome = match tokio::time::timeout(std::time::Duration::from_millis(left), op.authenticator.authenticate(auth)).await {
+            Ok(outcome) => outcome,
+            Err(_) => AuthOutcome::Expired,
+        };
+        if let Err(e) = complete(&op, &row, &request, outcome, op.now()).await {
+            tracing::error!(auth_req_id = %row.auth_req_id, error = %e, "cannot record outcome; the sweeper will expire it");
+        }
+    });
+}
+
+/// Records the outcome of a pending transaction and queues its notification, atomically.
+/// Returns false when the transaction had already ended (a racing sweeper or node).
+pub async fn complete(
+    op: &Op,
+    row: &TransactionRow,
+    request: &AcceptedRequest,
+    outcome: AuthOutcome,
+    now: Millis,
+) -> Result<bool, OAuthError> {
+    let stored = StoredOutcome {
+        amr: match &outcome {
+            AuthOutcome::Approved { amr, .. } => amr.clone(),
+            _ => vec![],
+        },
+        auth_time: match &outcome {
+            AuthOutcome::Approved { auth_time, .. } => *auth_time,
+            _ => now,
+        },
+        error: outcome.error().map(|(code, _)| code.as_str().to_string()),
+        error_description: outcome.error().map(|(_, d)| d.to_string()),
+    };
+    let mut finish = Finish {
+        auth_req_id: row.auth_req_id.clone(),
+        state: outcome.state(),
+        outcome: Some(serde_json::to_string(&stored).expect("outcome serializes")),
+        tokens: vec![],
+        notification: None,
+        now,
+    };
+    let bearer = request.client_notification_token.clone().or_else(|| request.client_req_id.clone());
+    let deadline = row.expires_at.max(now + 60_000);
+    if let (Some(url), Some(bearer)) = (request.notification_endpoint.clone(), bearer) {
+        let body = match (request.delivery, &outcome) {
+            (DeliveryMode::Ping, AuthOutcome::Expired) => None,
+            (DeliveryMode::Ping, _) => Some(json!({ "auth_req_id": row.auth_req_id })),
+            (DeliveryMode::Push, AuthOutcome::Approved { .. }) => {
+                let grant = grant_for(request, &row.msisdn, &stored);
+                let extras = IdTokenExtras {
+                    nonce: request.nonce.as_deref(),
+                    hashed_login_hint: request.hashed_login_hint.as_deref(),
+                    auth_req_id: Some(&row.auth_req_id),
+                };
+                let issued = mint(op, &row.client_id, Some(&row.auth_req_id), &grant, &extras, now)?;
+                finish.state = TxState::Redeemed;
+                finish.tokens = issued.rows.clone();
+                let mut body = issued.response();
+                body.insert("auth_req_id".into(), json!(row.auth_req_id));
+                Some(Value::Object(body))
+            }
+            (DeliveryMode::Push, _) => {
+                let (code, description) = outcome.error().expect("not approved");
+                Some(json!({ "auth_req_id": row.auth_req_id, "error": code.as_str(), "error_description": description }))
+            }
+            (DeliveryMode::Poll, _) => None,
+        };
+        finish.notification = body.map(|mut body| {
+            if request.dialect == Dialect::Sequence {
+                body["grant_type"] = json!(BACKCHANNEL_TOKEN_RESPONSE);
+                body["client_req_id"] = json!(request.client_req_id);
+            }
+            NewNotification { auth_req_id: row.auth_req_id.clone(), url, bearer, body: body.to_string(), deadline }
+        });
+    }
+    let done = op.store.finish_transaction(TxState::Pending, &finish).await?;
+    if done {
+        let label = finish.state.as_str();
+        op.metrics.transaction_ended(label);
+        let step = match &outcome {
+            AuthOutcome::Approved { .. } => "Authentication OK".to_string(),
+            other => format!("{other:?}"),
+        };
+        op.event(&row.auth_req_id, request.correlation_id.as_deref(), "OP", &step, label, None).await;
+        if finish.notification.is_some() {
+            op.outbox_wake.notify_one();
+        }
+    }
+    Ok(done)
+}
+
+/// The grant a completed transaction's tokens carry.
+pub fn grant_for(request: &AcceptedRequest, msisdn: &str, outcome: &StoredOutcome) -> Grant {
+    Grant {
+        sub: request.sub.clone(),
+        msisdn: msisdn.to_string(),
+        scope: request.scope.clone(),
+        acr: request.acr.clone(),
+        amr: outcome.amr.clone(),
+        auth_time: outcome.auth_time,
+    }
+}
+
+fn parse_request(row: &TransactionRow) -> Option<AcceptedRequest> {
+    match serde_json::from_str(&row.request) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::error!(code = "E_TX_ROW", auth_req_id = %row.auth_req_id, error = %e, "unreadable transaction");
+            None
+        }
+    }
+}
+
+/// Ends every pending transaction past its expiry, telling push clients (CIBA Core 12).
+pub async fn sweep_expired(op: &Op, now: Millis) -> Result<usize, OAuthError> {
+    let due = op.store.expired_pending(now, 500).await?;
+    let mut ended = 0;
+    for row in due {
+        let Some(request) = parse_request(&row) else {
+            // Unreadable: still end it, so the subscriber is free and polls see an end.
+            let finish = Finish { auth_req_id: row.auth_req_id.clone(), state: TxState::Failed, outcome: None, tokens: vec![], notification: None, now };
+            op.store.finish_transaction(TxState::Pending, &finish).await?;
+            continue;
+        };
+        if complete(op, &row, &request, AuthOutcome::Expired, now).await? {
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// After a restart: hands every pending, unexpired transaction to the authenticator again.
+pub async fn resume(op: &Arc<Op>) -> Result<usize, OAuthError> {
+    let now = op.now();
+    let mut resumed = 0;
+    for row in op.store.pending_transactions().await? {
+        if row.expires_at <= now {
+            continue; // the sweeper ends it
+        }
+        if let Some(request) = parse_request(&row) {
+            spawn_authentication(op.clone(), row, request);
+            resumed += 1;
+        }
+    }
+    Ok(resumed)
+}

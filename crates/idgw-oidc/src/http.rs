@@ -1,0 +1,92 @@
+//! The OP's HTTP surface (DESIGN.md section 6). Handlers only parse the HTTP request, read
+//! the clock once, call the domain function, and render its result or its [`OAuthError`].
+
+use crate::backchannel::{bc_authorize, Incoming};
+use crate::error::OAuthError;
+use crate::params::{Params, MAX_BODY};
+use crate::{discovery, token, userinfo, Op};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::sync::Arc;
+
+pub fn router(op: Arc<Op>) -> Router {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route("/jwks.json", get(jwks))
+        .route("/bc-authorize", post(backchannel))
+        .route("/token", post(token_endpoint))
+        .route("/userinfo", get(userinfo_endpoint).post(userinfo_endpoint))
+        .route("/premiuminfo", get(userinfo_endpoint).post(userinfo_endpoint))
+        .layer(DefaultBodyLimit::max(MAX_BODY + 1))
+        .with_state(op)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// JSON with `Cache-Control: no-store` (RFC 6749 5.1, CIBA Core 7.3).
+fn no_store(body: impl serde::Serialize) -> Response {
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn openid_configuration(State(op): State<Arc<Op>>) -> Response {
+    Json(discovery::metadata(&op.config, op.keys.signing_alg())).into_response()
+}
+
+async fn jwks(State(op): State<Arc<Op>>) -> Response {
+    let mut response = Json(op.keys.public_jwks().clone()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
+    response
+}
+
+async fn backchannel(State(op): State<Arc<Op>>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = op.now();
+    let incoming = Incoming {
+        authorization: header_str(&headers, header::AUTHORIZATION),
+        content_type: header_str(&headers, header::CONTENT_TYPE),
+        body: &body,
+    };
+    match bc_authorize(&op, incoming, now).await {
+        Ok(ack) => no_store(ack),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn token_endpoint(State(op): State<Arc<Op>>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = op.now();
+    let authorization = header_str(&headers, header::AUTHORIZATION);
+    let content_type = header_str(&headers, header::CONTENT_TYPE);
+    match token::token(&op, authorization, content_type, &body, now).await {
+        Ok(body) => no_store(body),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn userinfo_endpoint(State(op): State<Arc<Op>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+    let now = op.now();
+    let form_token = if method == Method::POST && !body.is_empty() {
+        match Params::from_body(header_str(&headers, header::CONTENT_TYPE), &body) {
+            Ok((params, _)) => params.get("access_token").map(str::to_string),
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        None
+    };
+    match userinfo::userinfo(&op, header_str(&headers, header::AUTHORIZATION), form_token.as_deref(), now).await {
+        Ok(claims) => no_store(claims),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Rejections from axum itself (an oversized body) rendered as OAuth errors.
+pub fn body_too_large() -> Response {
+    OAuthError::invalid_request("the request body is too large").into_response()
+}

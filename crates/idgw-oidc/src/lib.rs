@@ -1,0 +1,200 @@
+//! idgw's OpenID Provider: OpenID CIBA Core 1.0 (poll, ping, push) with the MODRNA CIBA
+//! profile, the 2017 MODRNA draft dialect, discovery, JWKS, refresh tokens and userinfo.
+//!
+//! Layout: [`params`], [`client_auth`] and the HTTP layer ([`http`]) parse and render;
+//! [`backchannel`], [`token`], [`flow`] and [`userinfo`] decide; everything persistent goes
+//! through [`idgw_store::Store`]. Subscribers are authenticated through the
+//! [`authenticator::Authenticator`] boundary.
+
+pub mod authenticator;
+pub mod backchannel;
+pub mod client;
+pub mod client_auth;
+pub mod discovery;
+pub mod error;
+pub mod flow;
+pub mod hint;
+pub mod http;
+pub mod jose;
+pub mod keys;
+pub mod metrics;
+pub mod outbox;
+pub mod params;
+pub mod polls;
+pub mod registry;
+pub mod request_object;
+pub mod token;
+pub mod tokens;
+pub mod transaction;
+pub mod userinfo;
+
+use authenticator::Authenticator;
+use idgw_store::{Event, Millis, Store};
+use keys::KeyRing;
+use registry::ClientRegistry;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+pub use error::{Dialect, ErrorCode, OAuthError};
+
+/// OP settings (DESIGN.md section 5), with the defaults of [`OpConfig::new`].
+#[derive(Debug, Clone)]
+pub struct OpConfig {
+    /// Issuer identifier, without a trailing slash.
+    pub issuer: String,
+    pub signing_alg: String,
+    pub default_expires_in_s: u64,
+    pub max_expires_in_s: u64,
+    pub interval_s: u64,
+    pub access_token_ttl_s: u64,
+    pub refresh_token_ttl_s: u64,
+    pub id_token_ttl_s: u64,
+}
+
+impl OpConfig {
+    pub fn new(issuer: &str) -> OpConfig {
+        OpConfig {
+            issuer: issuer.trim_end_matches('/').to_string(),
+            signing_alg: "RS256".into(),
+            default_expires_in_s: 300,
+            max_expires_in_s: 3600,
+            interval_s: 2,
+            access_token_ttl_s: 3600,
+            refresh_token_ttl_s: 30 * 24 * 3600,
+            id_token_ttl_s: 600,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+
+    pub fn bc_authorize_url(&self) -> String {
+        self.url("/bc-authorize")
+    }
+
+    pub fn token_url(&self) -> String {
+        self.url("/token")
+    }
+
+    /// What a client assertion's `aud` may name at `endpoint`: the endpoint itself, the
+    /// token endpoint or the issuer (OIDC Core 9, CIBA Core 7.1).
+    pub fn audiences(&self, endpoint: &str) -> Vec<String> {
+        vec![endpoint.to_string(), self.token_url(), self.issuer.clone()]
+    }
+}
+
+/// Errors that stop the OP from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("OP keys: {0}")]
+    Keys(#[from] keys::KeyError),
+    #[error(transparent)]
+    Store(#[from] idgw_store::StoreError),
+}
+
+/// The OpenID Provider: shared state of every endpoint and background task.
+pub struct Op {
+    pub config: OpConfig,
+    pub store: Arc<dyn Store>,
+    pub keys: KeyRing,
+    pub clients: ClientRegistry,
+    pub authenticator: Arc<dyn Authenticator>,
+    pub metrics: metrics::Metrics,
+    pub polls: polls::PollTracker,
+    pub outbox_wake: Notify,
+    pub http: reqwest::Client,
+}
+
+pub fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+impl Op {
+    /// Loads (or generates) keys and the client-secret key; the store must be migrated.
+    pub async fn new(config: OpConfig, store: Arc<dyn Store>, authenticator: Arc<dyn Authenticator>) -> Result<Arc<Op>, StartError> {
+        let now = now_ms();
+        let keys = KeyRing::load_or_generate(&*store, &config.signing_alg, now).await?;
+        let secret_key = hex::decode(store.setting_get_or_insert("client_secret_hmac_key", &hex::encode(tokens_key())).await?)
+            .map_err(|_| idgw_store::StoreError::Corrupt("client_secret_hmac_key".into()))?;
+        Ok(Arc::new(Op {
+            clients: ClientRegistry::new(store.clone(), secret_key),
+            config,
+            store,
+            keys,
+            authenticator,
+            metrics: metrics::Metrics::default(),
+            polls: polls::PollTracker::default(),
+            outbox_wake: Notify::new(),
+            http: outbox::http_client(),
+        }))
+    }
+
+    /// Reads the clock; handlers call this once per request and pass the time down.
+    pub fn now(&self) -> Millis {
+        now_ms()
+    }
+
+    /// The PCR (pairwise subject) of `msisdn` in `sector`: random, stable, never derived
+    /// from the MSISDN.
+    pub async fn pcr(&self, sector: &str, msisdn: &str) -> Result<String, idgw_store::StoreError> {
+        self.store.pcr_for(sector, msisdn, &tokens::random_token()).await
+    }
+
+    /// Records a trace step; a failure to record never fails the transaction.
+    pub async fn event(&self, auth_req_id: &str, correlation_id: Option<&str>, component: &str, step: &str, outcome: &str, detail: Option<&str>) {
+        let event = Event {
+            auth_req_id: auth_req_id.to_string(),
+            correlation_id: correlation_id.map(str::to_string),
+            component: component.to_string(),
+            step: step.to_string(),
+            outcome: outcome.to_string(),
+            detail: detail.map(str::to_string),
+            at: self.now(),
+        };
+        if let Err(e) = self.store.record_event(&event).await {
+            tracing::warn!(code = "E_TRACE", error = %e, "cannot record trace event");
+        }
+    }
+
+    /// Resumes pending transactions and runs the background work (expiry sweeper, outbox,
+    /// purge) until `shutdown` turns true.
+    pub async fn run_background(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        match flow::resume(&self).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(resumed = n, "resumed pending transactions"),
+            Err(e) => tracing::error!(error = %e, "cannot resume pending transactions"),
+        }
+        let outbox = tokio::spawn(outbox::run(self.clone(), shutdown.clone()));
+        let mut shutdown = shutdown;
+        let mut ticks = 0u64;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.changed() => break,
+            }
+            let now = self.now();
+            if let Err(e) = flow::sweep_expired(&self, now).await {
+                tracing::error!(error = %e, "expiry sweep failed");
+            }
+            ticks += 1;
+            if ticks % 120 == 0 {
+                self.polls.purge(now);
+                if let Err(e) = self.store.purge(now).await {
+                    tracing::warn!(error = %e, "purge failed");
+                }
+            }
+        }
+        let _ = outbox.await;
+    }
+}
+
+fn tokens_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut key);
+    key
+}
