@@ -4,6 +4,7 @@ pub mod conn;
 pub mod esme;
 pub mod pdu;
 pub mod receipt;
+pub mod smsc_sim;
 pub mod status;
 pub mod time;
 pub mod tlv;
