@@ -132,7 +132,8 @@ impl AppletKey {
 
     fn mac(&self, label: &[u8], data: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length: this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(label);
         mac.update(data);
         mac
@@ -147,7 +148,10 @@ impl AppletKey {
 
     /// Checks `message = body || tag` in constant time; returns the body.
     fn open<'a>(&self, label: &[u8], message: &'a [u8]) -> Result<&'a [u8], AppletError> {
-        let split = message.len().checked_sub(MAC_LEN).ok_or(AppletError::Truncated)?;
+        let split = message
+            .len()
+            .checked_sub(MAC_LEN)
+            .ok_or(AppletError::Truncated)?;
         let (body, tag) = message.split_at(split);
         self.mac(label, body)
             .verify_truncated_left(tag)
@@ -190,10 +194,15 @@ impl Challenge {
         if self.text.len() > MAX_DISPLAY_TEXT_LEN {
             return Err(AppletError::TextTooLong(self.text.len()));
         }
-        let mut out = Vec::with_capacity(MIN_CHALLENGE_LEN + self.reference.len() + self.text.len());
+        let mut out =
+            Vec::with_capacity(MIN_CHALLENGE_LEN + self.reference.len() + self.text.len());
         out.push(VERSION);
         out.extend_from_slice(&self.nonce);
-        out.push(if self.pin_required { FLAG_PIN_REQUIRED } else { 0 });
+        out.push(if self.pin_required {
+            FLAG_PIN_REQUIRED
+        } else {
+            0
+        });
         out.push(self.reference.len() as u8);
         out.extend_from_slice(self.reference.as_bytes());
         out.extend_from_slice(&(self.text.len() as u16).to_be_bytes());
@@ -213,7 +222,10 @@ impl Challenge {
         }
         let body = key.open(CHALLENGE_LABEL, bytes)?;
         let mut r = Cursor(&body[1..]);
-        let nonce: [u8; NONCE_LEN] = r.take(NONCE_LEN)?.try_into().map_err(|_| AppletError::Truncated)?;
+        let nonce: [u8; NONCE_LEN] = r
+            .take(NONCE_LEN)?
+            .try_into()
+            .map_err(|_| AppletError::Truncated)?;
         let flags = r.take(1)?[0];
         if flags & !FLAG_PIN_REQUIRED != 0 {
             return Err(AppletError::ReservedFlags(flags));

@@ -54,7 +54,11 @@ fn header_members(h: &MessageAbstract) -> Obj {
     put(&mut mssp_id, "DNSName", id.dns_name.as_deref());
     put(&mut mssp_id, "IPAddress", id.ip_address.as_deref());
     put(&mut mssp_id, "URI", id.uri.as_deref());
-    put(&mut mssp_id, "IdentifierString", id.identifier_string.as_deref());
+    put(
+        &mut mssp_id,
+        "IdentifierString",
+        id.identifier_string.as_deref(),
+    );
     let mut mssp_info = Obj::new();
     mssp_info.insert("MSSP_ID".into(), mssp_id.into());
     put(&mut mssp_info, "Instant", h.mssp_info.instant.as_deref());
@@ -72,7 +76,10 @@ fn data_json(d: &Data) -> Value {
 
 fn status_json(s: &Status) -> Value {
     let mut obj = Obj::new();
-    obj.insert("StatusCode".into(), json!({ "Value": s.code.code().to_string() }));
+    obj.insert(
+        "StatusCode".into(),
+        json!({ "Value": s.code.code().to_string() }),
+    );
     put(&mut obj, "StatusMessage", s.message.as_deref());
     put(&mut obj, "StatusDetail", s.detail.as_deref());
     obj.into()
@@ -114,7 +121,11 @@ pub fn encode(message: &MssMessage) -> String {
             }
             put(&mut obj, "MSS_Format", m.mss_format.as_deref());
             put(&mut obj, "ValidityDate", m.validity_date.as_deref());
-            put(&mut obj, "TimeOut", m.time_out.map(|t| t.to_string()).as_deref());
+            put(
+                &mut obj,
+                "TimeOut",
+                m.time_out.map(|t| t.to_string()).as_deref(),
+            );
             put(&mut obj, "MessagingMode", Some(m.messaging_mode.as_str()));
         }
         MssMessage::SignatureResp(m) => {
@@ -180,7 +191,11 @@ impl<'a> Node<'a> {
     }
 
     fn only(&self, allowed: &[&str], strict: bool) -> Result<(), DecodeError> {
-        match self.obj.keys().find(|k| strict && !allowed.contains(&k.as_str())) {
+        match self
+            .obj
+            .keys()
+            .find(|k| strict && !allowed.contains(&k.as_str()))
+        {
             Some(k) => Err(DecodeError::UnknownElement(format!("{}/{}", self.path, k))),
             None => Ok(()),
         }
@@ -198,7 +213,8 @@ impl<'a> Node<'a> {
     }
 
     fn node(&self, key: &str) -> Result<Node<'a>, DecodeError> {
-        self.opt_node(key)?.ok_or_else(|| DecodeError::Missing(self.sub(key)))
+        self.opt_node(key)?
+            .ok_or_else(|| DecodeError::Missing(self.sub(key)))
     }
 
     /// A string member; numbers are accepted and rendered as text.
@@ -220,12 +236,17 @@ impl<'a> Node<'a> {
 
     fn opt_num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, DecodeError> {
         self.opt_str(key)?
-            .map(|s| s.trim().parse().map_err(|_| DecodeError::invalid(self.sub(key), "not a number in range")))
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .map_err(|_| DecodeError::invalid(self.sub(key), "not a number in range"))
+            })
             .transpose()
     }
 
     fn num<T: std::str::FromStr>(&self, key: &str) -> Result<T, DecodeError> {
-        self.opt_num(key)?.ok_or_else(|| DecodeError::Missing(self.sub(key)))
+        self.opt_num(key)?
+            .ok_or_else(|| DecodeError::Missing(self.sub(key)))
     }
 }
 
@@ -235,7 +256,10 @@ fn header(n: &Node, strict: bool) -> Result<MessageAbstract, DecodeError> {
         return Err(DecodeError::UnsupportedVersion(major));
     }
     let ap = n.node("AP_Info")?;
-    ap.only(&["AP_ID", "AP_TransID", "AP_PWD", "Instant", "AP_URL"], strict)?;
+    ap.only(
+        &["AP_ID", "AP_TransID", "AP_PWD", "Instant", "AP_URL"],
+        strict,
+    )?;
     let mssp = n.node("MSSP_Info")?;
     mssp.only(&["MSSP_ID", "Instant"], strict)?;
     let id = mssp.node("MSSP_ID")?;
@@ -264,7 +288,10 @@ fn header(n: &Node, strict: bool) -> Result<MessageAbstract, DecodeError> {
 
 fn mobile_user(n: &Node, strict: bool) -> Result<MobileUser, DecodeError> {
     let user = n.node("MobileUser")?;
-    user.only(&["IdentityIssuer", "UserIdentifier", "HomeMSSP", "MSISDN"], strict)?;
+    user.only(
+        &["IdentityIssuer", "UserIdentifier", "HomeMSSP", "MSISDN"],
+        strict,
+    )?;
     Ok(MobileUser {
         msisdn: user.str("MSISDN")?.trim().to_owned(),
     })
@@ -278,7 +305,9 @@ fn data(n: &Node, key: &str, strict: bool) -> Result<Option<Data>, DecodeError> 
     Ok(Some(Data {
         mime_type: d.opt_str("MimeType")?,
         encoding: d.opt_str("Encoding")?,
-        data: d.opt_str("Data")?.ok_or_else(|| DecodeError::Missing(d.sub("Data")))?,
+        data: d
+            .opt_str("Data")?
+            .ok_or_else(|| DecodeError::Missing(d.sub("Data")))?,
     }))
 }
 
@@ -323,8 +352,15 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
         "MSS_SignatureReq" => {
             n.only(
                 &with(&[
-                    "MobileUser", "DataToBeSigned", "DataToBeDisplayed", "SignatureProfile", "AdditionalServices",
-                    "MSS_Format", "ValidityDate", "TimeOut", "MessagingMode",
+                    "MobileUser",
+                    "DataToBeSigned",
+                    "DataToBeDisplayed",
+                    "SignatureProfile",
+                    "AdditionalServices",
+                    "MSS_Format",
+                    "ValidityDate",
+                    "TimeOut",
+                    "MessagingMode",
                 ]),
                 true,
             )?;
@@ -342,7 +378,12 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
                         });
                     }
                 }
-                Some(_) => return Err(DecodeError::invalid(n.sub("AdditionalServices"), "not an array")),
+                Some(_) => {
+                    return Err(DecodeError::invalid(
+                        n.sub("AdditionalServices"),
+                        "not an array",
+                    ))
+                }
             }
             MssMessage::SignatureReq(MssSignatureReq {
                 header: header(n, true)?,
@@ -363,7 +404,8 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
             mobile_user: mobile_user(n, false)?,
             mss_signature: signature(n)?,
             signature_profile: n.opt_str("SignatureProfile")?,
-            status: status(n, "Status", false)?.ok_or_else(|| DecodeError::Missing(n.sub("Status")))?,
+            status: status(n, "Status", false)?
+                .ok_or_else(|| DecodeError::Missing(n.sub("Status")))?,
             mssp_trans_id: n.str("MSSP_TransID")?,
         }),
         "MSS_StatusReq" => {
@@ -377,10 +419,20 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
             header: header(n, false)?,
             mobile_user: mobile_user(n, false)?,
             mss_signature: signature(n)?,
-            status: status(n, "Status", false)?.ok_or_else(|| DecodeError::Missing(n.sub("Status")))?,
+            status: status(n, "Status", false)?
+                .ok_or_else(|| DecodeError::Missing(n.sub("Status")))?,
         }),
         "MSS_ReceiptReq" => {
-            n.only(&with(&["MobileUser", "Status", "Message", "MSSP_TransID", "SignatureProfile"]), true)?;
+            n.only(
+                &with(&[
+                    "MobileUser",
+                    "Status",
+                    "Message",
+                    "MSSP_TransID",
+                    "SignatureProfile",
+                ]),
+                true,
+            )?;
             MssMessage::ReceiptReq(MssReceiptReq {
                 header: header(n, true)?,
                 mobile_user: mobile_user(n, true)?,
@@ -393,7 +445,8 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
         }
         "MSS_ReceiptResp" => MssMessage::ReceiptResp(MssReceiptResp {
             header: header(n, false)?,
-            status: status(n, "Status", false)?.ok_or_else(|| DecodeError::Missing(n.sub("Status")))?,
+            status: status(n, "Status", false)?
+                .ok_or_else(|| DecodeError::Missing(n.sub("Status")))?,
         }),
         other => return Err(DecodeError::UnknownElement(other.to_owned())),
     })
@@ -420,7 +473,11 @@ fn fault(n: &Node) -> MssFault {
     let status = subcode
         .as_deref()
         .and_then(parse_subcode)
-        .or_else(|| reason.as_deref().and_then(|r| StatusCode::from_name(r.trim())))
+        .or_else(|| {
+            reason
+                .as_deref()
+                .and_then(|r| StatusCode::from_name(r.trim()))
+        })
         .unwrap_or(StatusCode::InternalError);
     MssFault {
         code: top
@@ -441,7 +498,8 @@ pub fn decode(input: &[u8]) -> Result<Envelope, DecodeError> {
             limit: MAX_JSON_BYTES,
         });
     }
-    let value: Value = serde_json::from_slice(input).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(input).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let root = Node::of(String::new(), &value)?;
     let mut members = root.obj.iter();
     let (name, body) = match (members.next(), members.next()) {

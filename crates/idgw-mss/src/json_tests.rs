@@ -9,7 +9,11 @@ use crate::testdata::{all_messages, minimal_messages};
 fn every_message_round_trips() {
     for m in all_messages().iter().chain(minimal_messages().iter()) {
         let text = encode(m);
-        assert_eq!(decode(text.as_bytes()).unwrap(), Envelope::Message(m.clone()), "{text}");
+        assert_eq!(
+            decode(text.as_bytes()).unwrap(),
+            Envelope::Message(m.clone()),
+            "{text}"
+        );
     }
 }
 
@@ -45,7 +49,9 @@ const SIGNATURE_REQ: &str = r#"{
 
 #[test]
 fn decodes_swisscom_style_request() {
-    let Envelope::Message(MssMessage::SignatureReq(req)) = decode(SIGNATURE_REQ.as_bytes()).unwrap() else {
+    let Envelope::Message(MssMessage::SignatureReq(req)) =
+        decode(SIGNATURE_REQ.as_bytes()).unwrap()
+    else {
         panic!()
     };
     assert_eq!(req.header.minor_version, 2);
@@ -53,7 +59,10 @@ fn decodes_swisscom_style_request() {
     assert_eq!(req.messaging_mode, MessagingMode::AsynchClientServer);
     assert_eq!(req.time_out, Some(80));
     assert_eq!(req.data_to_be_signed.data, "bank.example: Log in?");
-    assert_eq!(req.additional_services[0].description, "http://mss.ficom.fi/TS102204/v1.0.0#userLang");
+    assert_eq!(
+        req.additional_services[0].description,
+        "http://mss.ficom.fi/TS102204/v1.0.0#userLang"
+    );
 }
 
 #[test]
@@ -66,7 +75,9 @@ fn decodes_swisscom_style_response_and_fault() {
         "ServiceResponses": [{"Description": "http://example/as#x"}],
         "SignatureProfile": "http://idgw.local/profiles/sim-pin",
         "Status": {"StatusCode": {"Value": "500"}, "StatusMessage": "SIGNATURE"}}}"#;
-    let Envelope::Message(MssMessage::SignatureResp(r)) = decode(resp.as_bytes()).unwrap() else { panic!() };
+    let Envelope::Message(MssMessage::SignatureResp(r)) = decode(resp.as_bytes()).unwrap() else {
+        panic!()
+    };
     assert_eq!(r.status, Status::new(StatusCode::Signature));
     assert_eq!(r.mss_signature, Some(MssSignature::Base64(vec![0, 1, 2])));
     assert_eq!(r.header.ap_info.ap_pwd, None);
@@ -75,7 +86,9 @@ fn decodes_swisscom_style_response_and_fault() {
         "ValueNs": "http://uri.etsi.org/TS102204/v1.1.2#"}, "Value": "Sender",
         "ValueNs": "http://www.w3.org/2003/05/soap-envelope"},
         "Detail": "User cancelled the request", "Reason": "USER_CANCEL"}}"#;
-    let Envelope::Fault(f) = decode(swisscom_fault.as_bytes()).unwrap() else { panic!() };
+    let Envelope::Fault(f) = decode(swisscom_fault.as_bytes()).unwrap() else {
+        panic!()
+    };
     assert_eq!(f.status, StatusCode::UserCancel);
     assert_eq!(f.code, FaultCode::Sender);
     assert_eq!(f.detail.as_deref(), Some("User cancelled the request"));
@@ -92,16 +105,34 @@ fn malformed_inputs_get_the_right_fault_class() {
     assert_eq!(status_of(r#"{"MSS_Nothing": {}}"#), StatusCode::WrongParam);
     assert_eq!(status_of(r#"{"a": 1, "b": 2}"#), StatusCode::WrongParam);
     assert_eq!(status_of("{}"), StatusCode::MissingParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"TimeOut\"", "\"Bogus\"")), StatusCode::WrongParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"asynch\"", "\"later\"")), StatusCode::WrongParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"80\"", "\"-80\"")), StatusCode::WrongParam);
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"TimeOut\"", "\"Bogus\"")),
+        StatusCode::WrongParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"asynch\"", "\"later\"")),
+        StatusCode::WrongParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"80\"", "\"-80\"")),
+        StatusCode::WrongParam
+    );
     assert_eq!(
         status_of(&SIGNATURE_REQ.replace(r#"{"MSISDN": "447700900001"}"#, "{\"MSISDN\": 7.5e400}")),
         StatusCode::WrongParam
     );
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"MSISDN\"", "\"UserIdentifier\"")), StatusCode::MissingParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"AP_TransID\"", "\"AP_URL\"")), StatusCode::MissingParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"MajorVersion\": \"1\"", "\"MajorVersion\": \"3\"")), StatusCode::IncompatibleInterface);
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"MSISDN\"", "\"UserIdentifier\"")),
+        StatusCode::MissingParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"AP_TransID\"", "\"AP_URL\"")),
+        StatusCode::MissingParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"MajorVersion\": \"1\"", "\"MajorVersion\": \"3\"")),
+        StatusCode::IncompatibleInterface
+    );
     let big = SIGNATURE_REQ.replace("Log in?", &"x".repeat(MAX_JSON_BYTES));
     assert_eq!(status_of(&big), StatusCode::WrongDataLength);
     let deep = "[".repeat(10_000);

@@ -70,28 +70,138 @@ pub enum StatusCode {
 /// (code, variant, name, default message) for every standard code.
 const TABLE: &[(u16, StatusCode, &str, &str)] = &[
     (100, StatusCode::RequestOk, "REQUEST_OK", "Request accepted"),
-    (101, StatusCode::WrongParam, "WRONG_PARAM", "Error among the arguments of the request"),
-    (102, StatusCode::MissingParam, "MISSING_PARAM", "An argument in the request is missing"),
-    (103, StatusCode::WrongDataLength, "WRONG_DATA_LENGTH", "The DataToBeSigned are too large"),
-    (104, StatusCode::UnauthorizedAccess, "UNAUTHORIZED_ACCESS", "The AP is unknown or the password is wrong"),
-    (105, StatusCode::UnknownClient, "UNKNOWN_CLIENT", "The user is unknown"),
-    (107, StatusCode::InappropriateData, "INAPPROPRIATE_DATA", "The MSSP cannot handle the given data"),
-    (108, StatusCode::IncompatibleInterface, "INCOMPATIBLE_INTERFACE", "The minor or major version parameter is inappropriate"),
-    (109, StatusCode::UnsupportedProfile, "UNSUPPORTED_PROFILE", "The mobile user's device does not support this signature profile"),
-    (208, StatusCode::ExpiredTransaction, "EXPIRED_TRANSACTION", "The transaction timed out"),
-    (209, StatusCode::OtaError, "OTA_ERROR", "A problem in the over-the-air communication with the SIM"),
-    (401, StatusCode::UserCancel, "USER_CANCEL", "The user cancelled the request"),
-    (402, StatusCode::PinNrBlocked, "PIN_NR_BLOCKED", "The PIN of the mobile user is blocked"),
-    (403, StatusCode::CardBlocked, "CARD_BLOCKED", "The SIM card of the mobile user is blocked"),
-    (404, StatusCode::NoKeyFound, "NO_KEY_FOUND", "No key was found for the requested signature"),
-    (406, StatusCode::PbSignatureProcess, "PB_SIGNATURE_PROCESS", "A problem occurred during the signature process"),
-    (422, StatusCode::NoCertFound, "NO_CERT_FOUND", "No certificate was found for the mobile user"),
-    (500, StatusCode::Signature, "SIGNATURE", "The signature is provided"),
-    (501, StatusCode::RevokedCertificate, "REVOKED_CERTIFICATE", "The certificate of the mobile user is revoked"),
-    (502, StatusCode::ValidSignature, "VALID_SIGNATURE", "The signature is valid"),
-    (503, StatusCode::InvalidSignature, "INVALID_SIGNATURE", "The signature is invalid"),
-    (504, StatusCode::OutstandingTransaction, "OUTSTANDING_TRANSACTION", "The transaction is still outstanding"),
-    (900, StatusCode::InternalError, "INTERNAL_ERROR", "An internal error occurred in the MSSP"),
+    (
+        101,
+        StatusCode::WrongParam,
+        "WRONG_PARAM",
+        "Error among the arguments of the request",
+    ),
+    (
+        102,
+        StatusCode::MissingParam,
+        "MISSING_PARAM",
+        "An argument in the request is missing",
+    ),
+    (
+        103,
+        StatusCode::WrongDataLength,
+        "WRONG_DATA_LENGTH",
+        "The DataToBeSigned are too large",
+    ),
+    (
+        104,
+        StatusCode::UnauthorizedAccess,
+        "UNAUTHORIZED_ACCESS",
+        "The AP is unknown or the password is wrong",
+    ),
+    (
+        105,
+        StatusCode::UnknownClient,
+        "UNKNOWN_CLIENT",
+        "The user is unknown",
+    ),
+    (
+        107,
+        StatusCode::InappropriateData,
+        "INAPPROPRIATE_DATA",
+        "The MSSP cannot handle the given data",
+    ),
+    (
+        108,
+        StatusCode::IncompatibleInterface,
+        "INCOMPATIBLE_INTERFACE",
+        "The minor or major version parameter is inappropriate",
+    ),
+    (
+        109,
+        StatusCode::UnsupportedProfile,
+        "UNSUPPORTED_PROFILE",
+        "The mobile user's device does not support this signature profile",
+    ),
+    (
+        208,
+        StatusCode::ExpiredTransaction,
+        "EXPIRED_TRANSACTION",
+        "The transaction timed out",
+    ),
+    (
+        209,
+        StatusCode::OtaError,
+        "OTA_ERROR",
+        "A problem in the over-the-air communication with the SIM",
+    ),
+    (
+        401,
+        StatusCode::UserCancel,
+        "USER_CANCEL",
+        "The user cancelled the request",
+    ),
+    (
+        402,
+        StatusCode::PinNrBlocked,
+        "PIN_NR_BLOCKED",
+        "The PIN of the mobile user is blocked",
+    ),
+    (
+        403,
+        StatusCode::CardBlocked,
+        "CARD_BLOCKED",
+        "The SIM card of the mobile user is blocked",
+    ),
+    (
+        404,
+        StatusCode::NoKeyFound,
+        "NO_KEY_FOUND",
+        "No key was found for the requested signature",
+    ),
+    (
+        406,
+        StatusCode::PbSignatureProcess,
+        "PB_SIGNATURE_PROCESS",
+        "A problem occurred during the signature process",
+    ),
+    (
+        422,
+        StatusCode::NoCertFound,
+        "NO_CERT_FOUND",
+        "No certificate was found for the mobile user",
+    ),
+    (
+        500,
+        StatusCode::Signature,
+        "SIGNATURE",
+        "The signature is provided",
+    ),
+    (
+        501,
+        StatusCode::RevokedCertificate,
+        "REVOKED_CERTIFICATE",
+        "The certificate of the mobile user is revoked",
+    ),
+    (
+        502,
+        StatusCode::ValidSignature,
+        "VALID_SIGNATURE",
+        "The signature is valid",
+    ),
+    (
+        503,
+        StatusCode::InvalidSignature,
+        "INVALID_SIGNATURE",
+        "The signature is invalid",
+    ),
+    (
+        504,
+        StatusCode::OutstandingTransaction,
+        "OUTSTANDING_TRANSACTION",
+        "The transaction is still outstanding",
+    ),
+    (
+        900,
+        StatusCode::InternalError,
+        "INTERNAL_ERROR",
+        "An internal error occurred in the MSSP",
+    ),
 ];
 
 impl StatusCode {
@@ -271,7 +381,10 @@ mod tests {
         assert!(StatusCode::ExpiredTransaction.is_fault());
         assert_eq!(FaultCode::parse("soapenv:Client"), Some(FaultCode::Sender));
         assert_eq!(FaultCode::parse("env:Receiver"), Some(FaultCode::Receiver));
-        assert_eq!(FaultCode::parse("Server.mss:_900"), Some(FaultCode::Receiver));
+        assert_eq!(
+            FaultCode::parse("Server.mss:_900"),
+            Some(FaultCode::Receiver)
+        );
         assert_eq!(parse_subcode("mss:_101"), Some(StatusCode::WrongParam));
         assert_eq!(parse_subcode("_401"), Some(StatusCode::UserCancel));
         assert_eq!(parse_subcode("x"), None);

@@ -55,7 +55,9 @@ pub fn all_messages() -> Vec<MssMessage> {
     let signature_resp = MssSignatureResp {
         header: header(true),
         mobile_user: user(),
-        mss_signature: Some(MssSignature::Base64(vec![0x30, 0x82, 0x01, 0xff, 0x00, 0x7f])),
+        mss_signature: Some(MssSignature::Base64(vec![
+            0x30, 0x82, 0x01, 0xff, 0x00, 0x7f,
+        ])),
         signature_profile: Some("http://idgw.local/profiles/sim-pin".into()),
         status: Status {
             code: StatusCode::Signature,

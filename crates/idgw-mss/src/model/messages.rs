@@ -2,7 +2,9 @@
 //! (clause 7.2), MSS_StatusQuery (clause 7.3) and MSS_Receipt (clause 7.4),
 //! each as request and response.
 
-use super::{AdditionalService, ApInfo, Data, MessagingMode, MobileUser, MssSignature, MsspInfo, Status};
+use super::{
+    AdditionalService, ApInfo, Data, MessagingMode, MobileUser, MssSignature, MsspInfo, Status,
+};
 
 /// The TS 102 204 version idgw speaks: `MajorVersion="1"`.
 pub const MAJOR_VERSION: u32 = 1;
@@ -157,6 +159,8 @@ impl MssMessage {
 }
 
 /// What a codec decodes: a message or a fault.
+// Short-lived and matched immediately: boxing the message would only cost.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Envelope {
     /// A TS 102 204 message.

@@ -39,7 +39,10 @@ fn only(el: &Element, allowed: &[&str], strict: bool) -> Result<(), DecodeError>
         .iter()
         .find(|c| is_mss(c) && !allowed.contains(&c.name.as_str()))
     {
-        Some(c) => Err(DecodeError::UnknownElement(format!("{}/{}", el.name, c.name))),
+        Some(c) => Err(DecodeError::UnknownElement(format!(
+            "{}/{}",
+            el.name, c.name
+        ))),
         None => Ok(()),
     }
 }
@@ -94,7 +97,11 @@ fn header(el: &Element, strict: bool) -> Result<MessageAbstract, DecodeError> {
     let mssp = req_child(el, "MSSP_Info")?;
     only(mssp, &["MSSP_ID"], strict)?;
     let id = req_child(mssp, "MSSP_ID")?;
-    only(id, &["DNSName", "IPAddress", "URI", "IdentifierString"], strict)?;
+    only(
+        id,
+        &["DNSName", "IPAddress", "URI", "IdentifierString"],
+        strict,
+    )?;
     let mssp_info = MsspInfo {
         mssp_id: MeshMember {
             dns_name: opt_text(id, "DNSName"),
@@ -134,7 +141,13 @@ fn uri_type(el: &Element, name: &str, strict: bool) -> Result<Option<String>, De
     match child(el, name) {
         None => Ok(None),
         Some(c) => {
-            let allowed = ["mssURI", "DigestAlgAndValue", "CertIssuerDN", "HashOfUsersPublicKey", "HashOfCAPublicKey"];
+            let allowed = [
+                "mssURI",
+                "DigestAlgAndValue",
+                "CertIssuerDN",
+                "HashOfUsersPublicKey",
+                "HashOfCAPublicKey",
+            ];
             only(c, &allowed, strict)?;
             req_text(c, "mssURI").map(Some)
         }
@@ -186,8 +199,14 @@ fn message(el: &Element, src: &[u8]) -> Result<MssMessage, DecodeError> {
     Ok(match el.name.as_str() {
         "MSS_SignatureReq" => {
             let allowed = [
-                "MobileUser", "DataToBeSigned", "DataToBeDisplayed", "SignatureProfile", "AdditionalServices",
-                "MSS_Format", "KeyReference", "SignatureProfileComparison",
+                "MobileUser",
+                "DataToBeSigned",
+                "DataToBeDisplayed",
+                "SignatureProfile",
+                "AdditionalServices",
+                "MSS_Format",
+                "KeyReference",
+                "SignatureProfileComparison",
             ];
             only(el, &[&BASE[..], &allowed[..]].concat(), true)?;
             let mode = req_attr(el, "MessagingMode")?;
@@ -213,7 +232,9 @@ fn message(el: &Element, src: &[u8]) -> Result<MssMessage, DecodeError> {
                 additional_services,
                 mss_format: uri_type(el, "MSS_Format", true)?,
                 validity_date: opt_attr(el, "ValidityDate"),
-                time_out: opt_attr(el, "TimeOut").map(|t| number(&t, "TimeOut")).transpose()?,
+                time_out: opt_attr(el, "TimeOut")
+                    .map(|t| number(&t, "TimeOut"))
+                    .transpose()?,
                 messaging_mode,
             })
         }
@@ -239,11 +260,17 @@ fn message(el: &Element, src: &[u8]) -> Result<MssMessage, DecodeError> {
             status: status(el, false)?,
         }),
         "MSS_ReceiptReq" => {
-            only(el, &[&BASE[..], &["MobileUser", "Status", "Message"][..]].concat(), true)?;
+            only(
+                el,
+                &[&BASE[..], &["MobileUser", "Status", "Message"][..]].concat(),
+                true,
+            )?;
             MssMessage::ReceiptReq(MssReceiptReq {
                 header: header(el, true)?,
                 mobile_user: mobile_user(el, true)?,
-                status: child(el, "Status").map(|s| status_of(s, true)).transpose()?,
+                status: child(el, "Status")
+                    .map(|s| status_of(s, true))
+                    .transpose()?,
                 message: child(el, "Message").map(data),
                 mssp_trans_id: req_attr(el, "MSSP_TransID")?,
                 signature_profile: opt_attr(el, "SignatureProfile"),
@@ -274,21 +301,31 @@ fn is_message(el: &Element) -> bool {
 /// one (Code/Subcode/Reason/Detail). Never fails: a fault is reported with
 /// whatever it carries, INTERNAL_ERROR when no status can be found.
 fn fault(el: &Element) -> MssFault {
-    let text = |name: &str| el.find(name).map(|e| e.deep_text()).filter(|t| !t.is_empty());
-    let (code_text, subcode, reason, detail_el) = match el.children.iter().find(|c| c.name == "Code") {
-        Some(code) => (
-            code.children.iter().find(|c| c.name == "Value").map(|v| v.deep_text()),
-            code.find("Subcode").and_then(|s| s.find("Value")).map(|v| v.deep_text()),
-            text("Reason"),
-            el.children.iter().find(|c| c.name == "Detail"),
-        ),
-        None => (
-            text("faultcode"),
-            None,
-            text("faultstring"),
-            el.children.iter().find(|c| c.name == "detail"),
-        ),
+    let text = |name: &str| {
+        el.find(name)
+            .map(|e| e.deep_text())
+            .filter(|t| !t.is_empty())
     };
+    let (code_text, subcode, reason, detail_el) =
+        match el.children.iter().find(|c| c.name == "Code") {
+            Some(code) => (
+                code.children
+                    .iter()
+                    .find(|c| c.name == "Value")
+                    .map(|v| v.deep_text()),
+                code.find("Subcode")
+                    .and_then(|s| s.find("Value"))
+                    .map(|v| v.deep_text()),
+                text("Reason"),
+                el.children.iter().find(|c| c.name == "Detail"),
+            ),
+            None => (
+                text("faultcode"),
+                None,
+                text("faultstring"),
+                el.children.iter().find(|c| c.name == "detail"),
+            ),
+        };
     let from_detail = detail_el
         .and_then(|d| d.find("StatusCode"))
         .and_then(|c| c.attr("Value"))
@@ -303,7 +340,11 @@ fn fault(el: &Element) -> MssFault {
         .and_then(parse_subcode)
         .or(from_detail)
         .or(from_code)
-        .or_else(|| reason.as_deref().and_then(|r| StatusCode::from_name(r.trim())))
+        .or_else(|| {
+            reason
+                .as_deref()
+                .and_then(|r| StatusCode::from_name(r.trim()))
+        })
         .unwrap_or(StatusCode::InternalError);
     let detail = detail_el.and_then(|d| {
         d.find("StatusDetail")
@@ -327,7 +368,10 @@ fn fault(el: &Element) -> MssFault {
 pub fn decode(input: &[u8]) -> Result<Envelope, DecodeError> {
     let root = dom::parse(input)?;
     if root.name != "Envelope" || !(root.in_ns(SOAP11_NS) || root.in_ns(SOAP12_NS)) {
-        return Err(DecodeError::UnknownElement(format!("{} (expected a SOAP Envelope)", root.name)));
+        return Err(DecodeError::UnknownElement(format!(
+            "{} (expected a SOAP Envelope)",
+            root.name
+        )));
     }
     let body = root
         .children

@@ -241,13 +241,22 @@ mod tests {
     fn refuses_doctype_entities_and_garbage() {
         let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>"#;
         assert_eq!(parse(xxe.as_bytes()).unwrap_err(), DecodeError::Doctype);
-        assert!(matches!(parse(b"<r>&x;</r>"), Err(DecodeError::Malformed(_))));
-        assert!(matches!(parse(b"<r><s></r>"), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            parse(b"<r>&x;</r>"),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(b"<r><s></r>"),
+            Err(DecodeError::Malformed(_))
+        ));
         assert!(matches!(parse(b"<r/><r/>"), Err(DecodeError::Malformed(_))));
         assert!(matches!(parse(b""), Err(DecodeError::Malformed(_))));
         assert!(matches!(parse(b"<p:r/>"), Err(DecodeError::Malformed(_))));
         let deep = "<a>".repeat(MAX_DEPTH + 1);
-        assert!(matches!(parse(deep.as_bytes()), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            parse(deep.as_bytes()),
+            Err(DecodeError::Malformed(_))
+        ));
         let big = vec![b' '; MAX_XML_BYTES + 1];
         assert!(matches!(parse(&big), Err(DecodeError::TooLarge { .. })));
     }

@@ -85,7 +85,10 @@ impl Out {
         self.opt_leaf("mss:DNSName", m.mssp_id.dns_name.as_deref());
         self.opt_leaf("mss:IPAddress", m.mssp_id.ip_address.as_deref());
         self.opt_leaf("mss:URI", m.mssp_id.uri.as_deref());
-        self.opt_leaf("mss:IdentifierString", m.mssp_id.identifier_string.as_deref());
+        self.opt_leaf(
+            "mss:IdentifierString",
+            m.mssp_id.identifier_string.as_deref(),
+        );
         self.close("mss:MSSP_ID");
         self.close("mss:MSSP_Info");
     }
@@ -136,7 +139,9 @@ fn check_dsig(xml: &str) -> Result<(), EncodeError> {
     let wrapped = format!("<w xmlns:ds=\"{XMLDSIG_NS}\">{xml}</w>");
     let root = super::dom::parse(wrapped.as_bytes()).map_err(|e| invalid(&e.to_string()))?;
     match root.children.as_slice() {
-        [sig] if sig.name == "Signature" && sig.in_ns(XMLDSIG_NS) && root.text.trim().is_empty() => {
+        [sig]
+            if sig.name == "Signature" && sig.in_ns(XMLDSIG_NS) && root.text.trim().is_empty() =>
+        {
             Ok(())
         }
         _ => Err(invalid("not exactly one ds:Signature element")),
@@ -148,8 +153,11 @@ fn versions(h: &MessageAbstract) -> (String, String) {
 }
 
 fn envelope(body: impl FnOnce(&mut Out) -> Result<(), EncodeError>) -> Result<String, EncodeError> {
-    let mut out = Out { buf: String::with_capacity(2048) };
-    out.buf.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let mut out = Out {
+        buf: String::with_capacity(2048),
+    };
+    out.buf
+        .push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     let _ = write!(
         out.buf,
         r#"<soapenv:Envelope xmlns:soapenv="{SOAP11_NS}" xmlns:mss="{MSS_NS}" xmlns:ds="{XMLDSIG_NS}"><soapenv:Body>"#
@@ -273,7 +281,11 @@ pub fn encode(message: &MssMessage) -> Result<String, EncodeError> {
 pub fn encode_fault(fault: &MssFault) -> String {
     let result = envelope(|out| {
         out.open("soapenv:Fault", &[]);
-        out.leaf("faultcode", &[], &format!("soapenv:{}", fault.code.soap11_name()));
+        out.leaf(
+            "faultcode",
+            &[],
+            &format!("soapenv:{}", fault.code.soap11_name()),
+        );
         out.leaf("faultstring", &[], &fault.reason);
         out.open("detail", &[]);
         let status = Status {

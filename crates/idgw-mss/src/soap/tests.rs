@@ -87,12 +87,17 @@ const SIGNATURE_REQ: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[test]
 fn decodes_literal_signature_request_with_other_prefix() {
-    let Envelope::Message(MssMessage::SignatureReq(req)) = decode(SIGNATURE_REQ.as_bytes()).unwrap() else {
+    let Envelope::Message(MssMessage::SignatureReq(req)) =
+        decode(SIGNATURE_REQ.as_bytes()).unwrap()
+    else {
         panic!("not a signature request");
     };
     assert_eq!(req.header.ap_info.ap_trans_id, "TX0042");
     assert_eq!(req.header.ap_info.ap_pwd.as_deref(), Some("pw"));
-    assert_eq!(req.header.mssp_info.mssp_id.uri.as_deref(), Some("http://idgw.local/mssp"));
+    assert_eq!(
+        req.header.mssp_info.mssp_id.uri.as_deref(),
+        Some("http://idgw.local/mssp")
+    );
     assert_eq!(req.mobile_user.msisdn, "447700900001");
     assert_eq!(req.data_to_be_signed, Data::text("Bank: log in?"));
     assert_eq!(req.messaging_mode, MessagingMode::Synch);
@@ -108,13 +113,21 @@ AAECAwQF
 
 #[test]
 fn decodes_kiuru_style_status_response() {
-    let Envelope::Message(MssMessage::StatusResp(resp)) = decode(KIURU_STATUS_RESP.as_bytes()).unwrap() else {
+    let Envelope::Message(MssMessage::StatusResp(resp)) =
+        decode(KIURU_STATUS_RESP.as_bytes()).unwrap()
+    else {
         panic!("not a status response");
     };
     assert_eq!(resp.status.code, StatusCode::Signature);
-    assert_eq!(resp.mss_signature, Some(MssSignature::Base64(vec![0, 1, 2, 3, 4, 5])));
+    assert_eq!(
+        resp.mss_signature,
+        Some(MssSignature::Base64(vec![0, 1, 2, 3, 4, 5]))
+    );
     assert_eq!(resp.header.ap_info.ap_pwd.as_deref(), Some(""));
-    assert_eq!(resp.header.mssp_info.instant.as_deref(), Some("2024-03-02T10:00:03.120+01:00"));
+    assert_eq!(
+        resp.header.mssp_info.instant.as_deref(),
+        Some("2024-03-02T10:00:03.120+01:00")
+    );
 }
 
 #[test]
@@ -127,7 +140,9 @@ fn decodes_soap12_fault_as_swisscom_sends_it() {
         <soapenv:Reason><soapenv:Text xml:lang="en">USER_CANCEL</soapenv:Text></soapenv:Reason>
         <soapenv:Detail><ns1:detail xmlns:ns1="http://kiuru.methics.fi/mssp">User cancelled the request</ns1:detail></soapenv:Detail>
       </soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;
-    let Envelope::Fault(f) = decode(xml.as_bytes()).unwrap() else { panic!() };
+    let Envelope::Fault(f) = decode(xml.as_bytes()).unwrap() else {
+        panic!()
+    };
     assert_eq!(f.status, StatusCode::UserCancel);
     assert_eq!(f.code, FaultCode::Receiver);
     assert_eq!(f.reason, "USER_CANCEL");
@@ -137,7 +152,9 @@ fn decodes_soap12_fault_as_swisscom_sends_it() {
 #[test]
 fn decodes_soap11_fault_variants() {
     let wrap = |inner: &str| {
-        format!(r#"<e:Envelope xmlns:e="{SOAP11_NS}"><e:Body><e:Fault>{inner}</e:Fault></e:Body></e:Envelope>"#)
+        format!(
+            r#"<e:Envelope xmlns:e="{SOAP11_NS}"><e:Body><e:Fault>{inner}</e:Fault></e:Body></e:Envelope>"#
+        )
     };
     let cases = [
         ("<faultcode xmlns:mss=\"urn:m\">mss:_105</faultcode><faultstring>UNKNOWN_CLIENT</faultstring>", StatusCode::UnknownClient, FaultCode::Sender),
@@ -146,7 +163,9 @@ fn decodes_soap11_fault_variants() {
         ("<faultcode>e:Server</faultcode><faultstring>boom</faultstring>", StatusCode::InternalError, FaultCode::Receiver),
     ];
     for (inner, status, code) in cases {
-        let Envelope::Fault(f) = decode(wrap(inner).as_bytes()).unwrap() else { panic!() };
+        let Envelope::Fault(f) = decode(wrap(inner).as_bytes()).unwrap() else {
+            panic!()
+        };
         assert_eq!((f.status, f.code), (status, code), "{inner}");
     }
 }
@@ -161,25 +180,47 @@ fn malformed_inputs_get_the_right_fault_class() {
     assert_eq!(status_of("hello"), StatusCode::WrongParam);
     assert_eq!(status_of(&SIGNATURE_REQ[..400]), StatusCode::WrongParam);
     assert_eq!(status_of("<a/>"), StatusCode::WrongParam);
-    let other_body = format!(r#"<e:Envelope xmlns:e="{SOAP11_NS}"><e:Body><Foo/></e:Body></e:Envelope>"#);
+    let other_body =
+        format!(r#"<e:Envelope xmlns:e="{SOAP11_NS}"><e:Body><Foo/></e:Body></e:Envelope>"#);
     assert_eq!(status_of(&other_body), StatusCode::WrongParam);
     // Unknown TS 102 204 element in a request: 101.
     let unknown = SIGNATURE_REQ.replace("<etsi:MobileUser>", "<etsi:Bogus/><etsi:MobileUser>");
-    assert!(matches!(decode(unknown.as_bytes()), Err(DecodeError::UnknownElement(_))));
+    assert!(matches!(
+        decode(unknown.as_bytes()),
+        Err(DecodeError::UnknownElement(_))
+    ));
     // Bad values: 101.
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"synch\"", "\"sometimes\"")), StatusCode::WrongParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("\"120\"", "\"-1\"")), StatusCode::WrongParam);
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"synch\"", "\"sometimes\"")),
+        StatusCode::WrongParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("\"120\"", "\"-1\"")),
+        StatusCode::WrongParam
+    );
     // Missing mandatory parts: 102.
     let no_dtbs = SIGNATURE_REQ.replace(
         r#"<etsi:DataToBeSigned Encoding="UTF-8" MimeType="text/plain">Bank: log in?</etsi:DataToBeSigned>"#,
         "",
     );
     assert_eq!(status_of(&no_dtbs), StatusCode::MissingParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("AP_TransID=\"TX0042\"", "")), StatusCode::MissingParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace(" 447700900001 ", "")), StatusCode::MissingParam);
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("MessagingMode=\"synch\"", "")), StatusCode::MissingParam);
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("AP_TransID=\"TX0042\"", "")),
+        StatusCode::MissingParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace(" 447700900001 ", "")),
+        StatusCode::MissingParam
+    );
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("MessagingMode=\"synch\"", "")),
+        StatusCode::MissingParam
+    );
     // Wrong version: 108.
-    assert_eq!(status_of(&SIGNATURE_REQ.replace("MajorVersion=\"1\"", "MajorVersion=\"2\"")), StatusCode::IncompatibleInterface);
+    assert_eq!(
+        status_of(&SIGNATURE_REQ.replace("MajorVersion=\"1\"", "MajorVersion=\"2\"")),
+        StatusCode::IncompatibleInterface
+    );
     // XXE: refused.
     let xxe = SIGNATURE_REQ.replace(
         "<soap:Envelope",
