@@ -3,7 +3,10 @@
 //! inputs.
 
 use super::*;
+use crate::model::*;
 use crate::testdata::{all_messages, minimal_messages};
+use crate::{FaultCode, MssFault, StatusCode};
+use serde_json::Value;
 
 #[test]
 fn every_message_round_trips() {
