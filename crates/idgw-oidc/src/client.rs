@@ -39,6 +39,17 @@ pub enum DeliveryMode {
     Push,
 }
 
+/// A client secret as configured: never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct ClientSecret(pub String);
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// A client's registration document. Unknown fields are refused, so a typo in a config file
 /// is an error, not a silently ignored setting.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -47,7 +58,7 @@ pub struct ClientMetadata {
     pub client_id: String,
     /// Only read from configuration; stored as a keyed hash, never in the metadata.
     #[serde(skip_serializing)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     pub client_name: Option<String>,
     pub token_endpoint_auth_method: AuthMethod,
     pub backchannel_token_delivery_mode: DeliveryMode,

@@ -34,7 +34,7 @@ impl ClientRegistry {
 
     /// Validates and stores a client registration (from config or `idgw client add`).
     pub async fn register(&self, metadata: ClientMetadata, now: Millis) -> Result<Arc<Client>, RegistryError> {
-        let secret_hash = metadata.client_secret.as_deref().map(|s| hash_secret(&self.secret_key, s));
+        let secret_hash = metadata.client_secret.as_ref().map(|s| hash_secret(&self.secret_key, &s.0));
         let client_id = metadata.client_id.clone();
         let client = Client::from_metadata(metadata, secret_hash)
             .map_err(|source| RegistryError::Invalid { client_id: client_id.clone(), source })?;

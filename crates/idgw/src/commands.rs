@@ -1,0 +1,138 @@
+//! Provisioning commands: `idgw client`, `idgw subscriber`, `idgw keys`. They work on the
+//! store named by the configuration, also while a server runs on it.
+
+use crate::config::Config;
+use crate::serve::open_store;
+use crate::ConfigArg;
+use anyhow::Context;
+use clap::Subcommand;
+use idgw_oidc::client::ClientMetadata;
+use idgw_oidc::keys::KeyRing;
+use idgw_oidc::registry::ClientRegistry;
+use idgw_store::SubscriberRow;
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Register or replace a client from a JSON registration document (OIDC Dynamic
+    /// Registration / CIBA / Mobile Connect metadata names, with `client_id` and, for secret
+    /// methods, `client_secret`).
+    Add {
+        /// The JSON document, or `-` for standard input.
+        file: String,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    List(ConfigArg),
+    Remove {
+        client_id: String,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SubscriberCommand {
+    Add {
+        msisdn: String,
+        #[arg(long)]
+        user_code: Option<String>,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    List(ConfigArg),
+    Remove {
+        msisdn: String,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    List(ConfigArg),
+    /// Start signing with a new key; the old one stays published for verification.
+    Rotate(ConfigArg),
+}
+
+fn read_document(file: &str) -> anyhow::Result<String> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))
+    }
+}
+
+async fn client_registry(config: &Config) -> anyhow::Result<(ClientRegistry, std::sync::Arc<dyn idgw_store::Store>)> {
+    let store = open_store(config).await?;
+    let key = store.setting_get_or_insert("client_secret_hmac_key", &hex::encode(rand::random::<[u8; 32]>())).await?;
+    Ok((ClientRegistry::new(store.clone(), hex::decode(key).context("stored client key is corrupt")?), store))
+}
+
+pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
+    match cmd {
+        ClientCommand::Add { file, config } => {
+            let config = Config::load(config.config.as_deref())?;
+            let metadata: ClientMetadata =
+                serde_json::from_str(&read_document(&file)?).context("invalid client registration document")?;
+            let (registry, _) = client_registry(&config).await?;
+            let client = registry.register(metadata, idgw_oidc::now_ms()).await?;
+            println!("registered client {} (sector {})", client.id(), client.sector);
+        }
+        ClientCommand::List(config) => {
+            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            for c in store.clients().await? {
+                println!("{}\t{}", c.client_id, c.metadata);
+            }
+        }
+        ClientCommand::Remove { client_id, config } => {
+            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            anyhow::ensure!(store.delete_client(&client_id).await?, "no client {client_id}");
+            println!("removed client {client_id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
+    match cmd {
+        SubscriberCommand::Add { msisdn, user_code, config } => {
+            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let msisdn = idgw_oidc::hint::normalize_msisdn(&msisdn).context("msisdn must be an E.164 number")?;
+            store.upsert_subscriber(&SubscriberRow { msisdn: msisdn.clone(), user_code }, idgw_oidc::now_ms()).await?;
+            println!("provisioned subscriber {msisdn}");
+        }
+        SubscriberCommand::List(config) => {
+            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            for s in store.subscribers().await? {
+                println!("{}", s.msisdn);
+            }
+        }
+        SubscriberCommand::Remove { msisdn, config } => {
+            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            anyhow::ensure!(store.delete_subscriber(&msisdn).await?, "no subscriber {msisdn}");
+            println!("removed subscriber {msisdn}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeysCommand::List(config) => {
+            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            for k in store.keys().await? {
+                let state = if k.retired_at.is_some() { "retired" } else { "active" };
+                println!("{}\t{}\t{}\t{}", k.kid, k.key_use, k.alg, state);
+            }
+        }
+        KeysCommand::Rotate(config) => {
+            let config = Config::load(config.config.as_deref())?;
+            let store = open_store(&config).await?;
+            let kid = KeyRing::rotate(&*store, &config.op.signing_alg, idgw_oidc::now_ms()).await?;
+            println!("new signing key {kid}; restart running nodes to sign with it");
+        }
+    }
+    Ok(())
+}

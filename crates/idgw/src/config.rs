@@ -1,0 +1,295 @@
+//! Configuration (DESIGN.md section 5): built-in defaults, then an optional TOML file, then
+//! `IDGW_` environment variables (`__` nests: `IDGW_STORAGE__URL`). Unknown keys are errors;
+//! unknown `IDGW_*` variables are warned about. Secrets are wrapped so they never print.
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use idgw_oidc::client::ClientMetadata;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret value: deserializes from a string, prints as `<redacted>`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Listen {
+    pub op: SocketAddr,
+    pub handset: SocketAddr,
+    pub mssp: SocketAddr,
+    pub admin: SocketAddr,
+    pub smsc: SocketAddr,
+}
+
+impl Default for Listen {
+    fn default() -> Listen {
+        Listen {
+            op: "127.0.0.1:8080".parse().expect("literal"),
+            handset: "127.0.0.1:8081".parse().expect("literal"),
+            mssp: "127.0.0.1:8082".parse().expect("literal"),
+            admin: "127.0.0.1:9090".parse().expect("literal"),
+            smsc: "127.0.0.1:2775".parse().expect("literal"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Storage {
+    /// Default: `sqlite://<data_dir>/idgw.db`.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// OP tuning; every field has a default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpSettings {
+    pub signing_alg: String,
+    pub default_expires_in: u64,
+    pub max_expires_in: u64,
+    pub interval: u64,
+    pub access_token_ttl: u64,
+    pub refresh_token_ttl: u64,
+    pub id_token_ttl: u64,
+}
+
+impl Default for OpSettings {
+    fn default() -> OpSettings {
+        let d = idgw_oidc::OpConfig::new("");
+        OpSettings {
+            signing_alg: d.signing_alg,
+            default_expires_in: d.default_expires_in_s,
+            max_expires_in: d.max_expires_in_s,
+            interval: d.interval_s,
+            access_token_ttl: d.access_token_ttl_s,
+            refresh_token_ttl: d.refresh_token_ttl_s,
+            id_token_ttl: d.id_token_ttl_s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtaKeys {
+    pub algorithm: String,
+    pub kvn: u8,
+    pub kic: Secret,
+    pub kid: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscriber {
+    pub msisdn: String,
+    #[serde(default)]
+    pub pin: Option<Secret>,
+    #[serde(default = "default_handset")]
+    pub handset: String,
+    #[serde(default)]
+    pub handset_delay_ms: u64,
+    #[serde(default)]
+    pub ota_keys: Option<OtaKeys>,
+    /// CIBA `user_code` this subscriber knows (CIBA Core 7.1).
+    #[serde(default)]
+    pub user_code: Option<Secret>,
+}
+
+fn default_handset() -> String {
+    "manual".into()
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mssp {
+    pub url: Option<String>,
+    pub ap_id: Option<String>,
+    pub ap_pwd: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ota {
+    pub smsc: Option<String>,
+    pub system_id: Option<String>,
+    pub password: Option<Secret>,
+    pub source_addr: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmscAccount {
+    pub system_id: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmscSim {
+    pub accounts: Vec<SmscAccount>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Admin {
+    /// Bearer token for the admin API; `/metrics`, `/healthz` and `/readyz` need none.
+    pub token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub issuer: Option<String>,
+    pub data_dir: PathBuf,
+    pub listen: Listen,
+    pub storage: Storage,
+    pub tls: Option<Tls>,
+    pub op: OpSettings,
+    pub admin: Admin,
+    pub clients: Vec<ClientMetadata>,
+    pub subscribers: Vec<Subscriber>,
+    pub mssp: Mssp,
+    pub ota: Ota,
+    pub smsc_sim: SmscSim,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            issuer: None,
+            data_dir: PathBuf::from("idgw-data"),
+            listen: Listen::default(),
+            storage: Storage::default(),
+            tls: None,
+            op: OpSettings::default(),
+            admin: Admin::default(),
+            clients: vec![],
+            subscribers: vec![],
+            mssp: Mssp::default(),
+            ota: Ota::default(),
+            smsc_sim: SmscSim::default(),
+        }
+    }
+}
+
+const TOP_LEVEL: &[&str] = &[
+    "issuer", "data_dir", "listen", "storage", "tls", "op", "admin", "clients", "subscribers", "mssp", "ota", "smsc_sim",
+];
+
+impl Config {
+    /// Defaults, then `file` (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("IDGW_").split("__"));
+        for (name, _) in std::env::vars() {
+            if let Some(rest) = name.strip_prefix("IDGW_") {
+                let top = rest.split("__").next().unwrap_or("").to_ascii_lowercase();
+                if !TOP_LEVEL.contains(&top.as_str()) {
+                    tracing::warn!(variable = %name, "unknown IDGW_ environment variable ignored");
+                }
+            }
+        }
+        let config: Config = figment.extract().context("invalid configuration")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let public: Vec<_> = [self.listen.op, self.listen.handset, self.listen.mssp, self.listen.admin]
+            .into_iter()
+            .filter(|a| !a.ip().is_loopback())
+            .collect();
+        if !public.is_empty() {
+            // DESIGN.md section 3: plain HTTP only on loopback.
+            bail!(
+                "listeners {public:?} are not on loopback: plain HTTP is allowed only on loopback, and this build \
+                 does not terminate TLS yet; bind to 127.0.0.1 behind a TLS-terminating proxy"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn issuer(&self) -> String {
+        self.issuer.clone().unwrap_or_else(|| format!("http://{}", self.listen.op))
+    }
+
+    pub fn storage_url(&self) -> String {
+        self.storage.url.clone().unwrap_or_else(|| format!("sqlite://{}/idgw.db", self.data_dir.display()))
+    }
+
+    pub fn op_config(&self) -> idgw_oidc::OpConfig {
+        let mut c = idgw_oidc::OpConfig::new(&self.issuer());
+        c.signing_alg = self.op.signing_alg.clone();
+        c.default_expires_in_s = self.op.default_expires_in;
+        c.max_expires_in_s = self.op.max_expires_in;
+        c.interval_s = self.op.interval;
+        c.access_token_ttl_s = self.op.access_token_ttl;
+        c.refresh_token_ttl_s = self.op.refresh_token_ttl;
+        c.id_token_ttl_s = self.op.id_token_ttl;
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_of_the_design_document_loads() {
+        let dir = std::env::temp_dir().join(format!("idgw-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("idgw.toml");
+        std::fs::write(
+            &path,
+            r#"
+issuer = "http://127.0.0.1:8080"
+[storage]
+url = "sqlite://idgw-data/idgw.db"
+[[clients]]
+client_id = "sp1"
+client_secret = "s3cret"
+token_endpoint_auth_method = "client_secret_basic"
+backchannel_token_delivery_mode = "poll"
+scope = "openid mc_authn mc_authz phone"
+[[subscribers]]
+msisdn = "447700900001"
+pin = "1234"
+handset = "manual"
+ota_keys = { algorithm = "aes128", kvn = 1, kic = "00112233445566778899aabbccddeeff", kid = "ffeeddccbbaa99887766554433221100" }
+[smsc_sim]
+accounts = [{ system_id = "idgw-ota", password = "secret" }]
+"#,
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.clients[0].client_id, "sp1");
+        assert_eq!(c.subscribers[0].handset, "manual");
+        assert!(!format!("{c:?}").contains("s3cret"), "client secret never printed");
+        assert!(!format!("{:?}", c.subscribers[0]).contains("1234"), "PIN never printed");
+        std::fs::write(&path, "colour = 1\n").unwrap();
+        assert!(Config::load(Some(&path)).is_err(), "unknown keys are errors");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,67 @@
+//! `idgw`: the command line of the identity gateway (DESIGN.md section 3).
+
+mod admin;
+mod commands;
+mod config;
+mod serve;
+mod trace;
+mod wiring;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "idgw", version, about = "Mobile Connect identity gateway: OpenID Provider with SIM applet authentication")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct ConfigArg {
+    /// TOML configuration file; without one, embedded defaults and a demo client are used.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every component in one process.
+    Serve(ConfigArg),
+    /// Run the OpenID Provider alone.
+    Op(ConfigArg),
+    /// Provision clients.
+    #[command(subcommand)]
+    Client(commands::ClientCommand),
+    /// Provision subscribers.
+    #[command(subcommand)]
+    Subscriber(commands::SubscriberCommand),
+    /// OP signing and encryption keys.
+    #[command(subcommand)]
+    Keys(commands::KeysCommand),
+    /// Print the recorded steps of one transaction as a sequence diagram.
+    Trace {
+        auth_req_id: String,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IDGW_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(c) => serve::serve(c.config.as_deref(), serve::Mode::All).await,
+        Command::Op(c) => serve::serve(c.config.as_deref(), serve::Mode::OpOnly).await,
+        Command::Client(c) => commands::client(c).await,
+        Command::Subscriber(c) => commands::subscriber(c).await,
+        Command::Keys(c) => commands::keys(c).await,
+        Command::Trace { auth_req_id, config } => trace::trace(config.config.as_deref(), &auth_req_id).await,
+    }
+}

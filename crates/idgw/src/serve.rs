@@ -1,0 +1,142 @@
+//! `idgw serve` and `idgw op`: load configuration, open the store, provision configured
+//! clients and subscribers, and run the listeners until Ctrl-C or SIGTERM.
+
+use crate::config::Config;
+use anyhow::Context;
+use idgw_oidc::client::{ClientMetadata, ClientSecret, DeliveryMode};
+use idgw_oidc::Op;
+use idgw_store::{Store, SubscriberRow};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    All,
+    OpOnly,
+}
+
+pub const DEMO_CLIENT: &str = "demo-sp";
+pub const DEMO_SUBSCRIBERS: &[(&str, &str)] =
+    &[("447700900001", "manual"), ("447700900002", "approve"), ("447700900003", "deny")];
+
+/// Opens the configured store (creating the data directory).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    idgw_store::open(&config.storage_url()).await.context("cannot open the store")
+}
+
+pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
+    let mut config = Config::load(file)?;
+    let store = open_store(&config).await?;
+    let demo = file.is_none() && config.clients.is_empty();
+    if demo {
+        add_demo(&mut config, &*store).await?;
+    }
+    let op = Op::new(config.op_config(), store.clone(), crate::wiring::authenticator(&config)).await?;
+    let now = op.now();
+    for client in &config.clients {
+        op.clients.register(client.clone(), now).await.context("invalid client in configuration")?;
+    }
+    for s in &config.subscribers {
+        let msisdn = idgw_oidc::hint::normalize_msisdn(&s.msisdn)
+            .with_context(|| format!("subscriber msisdn {} is not an E.164 number", s.msisdn))?;
+        let row = SubscriberRow { msisdn, user_code: s.user_code.as_ref().map(|c| c.0.clone()) };
+        store.upsert_subscriber(&row, now).await?;
+    }
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let op_listener = TcpListener::bind(config.listen.op).await.with_context(|| format!("cannot bind OP listener {}", config.listen.op))?;
+    let admin_listener =
+        TcpListener::bind(config.listen.admin).await.with_context(|| format!("cannot bind admin listener {}", config.listen.admin))?;
+    tracing::info!(issuer = %op.config.issuer, op = %config.listen.op, admin = %config.listen.admin, ?mode, "idgw listening");
+    if demo {
+        print_demo(&config, &op).await?;
+    }
+
+    let background = tokio::spawn(op.clone().run_background(shutdown_rx.clone()));
+    let op_server = tokio::spawn(serve_router(op_listener, idgw_oidc::http::router(op.clone()), shutdown_rx.clone()));
+    let admin_server = tokio::spawn(serve_router(admin_listener, crate::admin::router(op.clone()), shutdown_rx.clone()));
+
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    let _ = shutdown_tx.send(true);
+    let _ = tokio::join!(op_server, admin_server, background);
+    Ok(())
+}
+
+async fn serve_router(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "listener failed");
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The demo client (poll mode) with a secret generated once and kept in the store, and the
+/// demo subscribers.
+async fn add_demo(config: &mut Config, store: &dyn Store) -> anyhow::Result<()> {
+    let secret = store.setting_get_or_insert("demo_client_secret", &idgw_oidc::tokens::random_token()).await?;
+    config.clients.push(ClientMetadata {
+        client_id: DEMO_CLIENT.into(),
+        client_secret: Some(ClientSecret(secret)),
+        client_name: Some("Demo Service Provider".into()),
+        backchannel_token_delivery_mode: DeliveryMode::Poll,
+        scope: Some("openid phone mc_authn mc_authz".into()),
+        ..ClientMetadata::default()
+    });
+    for (msisdn, handset) in DEMO_SUBSCRIBERS {
+        config.subscribers.push(crate::config::Subscriber {
+            msisdn: msisdn.to_string(),
+            pin: Some(crate::config::Secret("1234".into())),
+            handset: handset.to_string(),
+            handset_delay_ms: 500,
+            ota_keys: None,
+            user_code: None,
+        });
+    }
+    Ok(())
+}
+
+async fn print_demo(config: &Config, op: &Op) -> anyhow::Result<()> {
+    let secret = op.store.setting_get_or_insert("demo_client_secret", "").await?;
+    let issuer = &op.config.issuer;
+    let subscribers: Vec<String> = DEMO_SUBSCRIBERS.iter().map(|(m, h)| format!("{m} ({h}, PIN 1234)")).collect();
+    println!(
+        "\nidgw is running with embedded defaults (data in {data}).\n\
+         Demo client: client_id={DEMO_CLIENT} client_secret={secret} (poll mode)\n\
+         Demo subscribers: {subs}\n\
+         Discovery: {issuer}/.well-known/openid-configuration   Metrics: http://{admin}/metrics\n\n\
+         Start a CIBA authentication:\n\
+         curl -s -u '{DEMO_CLIENT}:{secret}' -d scope=openid -d acr_values=mod-mf -d login_hint=MSISDN:447700900002 -d binding_message=DEMO-1 {issuer}/bc-authorize\n\
+         Then poll for the tokens with the auth_req_id it returns:\n\
+         curl -s -u '{DEMO_CLIENT}:{secret}' -d grant_type=urn:openid:params:grant-type:ciba -d auth_req_id=AUTH_REQ_ID {issuer}/token\n",
+        data = config.data_dir.display(),
+        subs = subscribers.join(", "),
+        admin = config.listen.admin,
+    );
+    Ok(())
+}
