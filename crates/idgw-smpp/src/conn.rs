@@ -2,8 +2,7 @@
 //! [`crate::pdu::frame_len`] (SMPP v3.4 section 3.2), written whole.
 //! `read_frame` is cancel safe, so it can sit in a `tokio::select!`.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::pdu::{encode_with_status, frame_len, DecodeError, EncodeError, Pdu};
 use crate::status::CommandStatus;
@@ -22,14 +21,23 @@ pub enum ConnError {
     Closed,
 }
 
+/// A byte stream an SMPP session runs over (TCP, or an in-memory pipe in tests).
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
+
 /// One SMPP connection.
 pub struct Connection {
-    stream: TcpStream,
+    stream: Box<dyn Transport>,
     buf: Vec<u8>,
 }
 
 impl Connection {
-    pub fn new(stream: TcpStream) -> Self {
+    pub fn new(stream: impl Transport) -> Self {
+        Self::from_boxed(Box::new(stream))
+    }
+
+    pub fn from_boxed(stream: Box<dyn Transport>) -> Self {
         Connection {
             stream,
             buf: Vec::with_capacity(4096),
@@ -81,7 +89,7 @@ impl Connection {
 pub struct SequenceNumbers(u32);
 
 impl SequenceNumbers {
-    pub fn next(&mut self) -> u32 {
+    pub fn allocate(&mut self) -> u32 {
         self.0 = if self.0 >= 0x7FFF_FFFF { 1 } else { self.0 + 1 };
         self.0
     }

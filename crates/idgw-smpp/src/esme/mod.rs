@@ -11,11 +11,13 @@
 mod session;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
+use crate::conn::Transport;
 use crate::pdu::{DeliverSm, EncodeError, Pdu, SubmitSm};
 use crate::status::CommandStatus;
 
@@ -144,6 +146,24 @@ impl EsmeHandle {
     }
 }
 
+/// How the session opens its transport: TCP in production, in-memory
+/// duplex pipes in the timer tests (deterministic under `time::pause`).
+pub(crate) type Connect = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Box<dyn Transport>>> + Send>>
+        + Send
+        + Sync,
+>;
+
+fn tcp_connect() -> Connect {
+    Arc::new(|addr: String| {
+        Box::pin(async move {
+            let s = tokio::net::TcpStream::connect(addr).await?;
+            s.set_nodelay(true)?;
+            Ok(Box::new(s) as Box<dyn Transport>)
+        })
+    })
+}
+
 /// The ESME session task.
 pub struct Esme;
 
@@ -154,12 +174,20 @@ impl Esme {
         config: EsmeConfig,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> (EsmeHandle, mpsc::Receiver<DeliverSm>) {
+        Self::start_with(config, tcp_connect(), shutdown)
+    }
+
+    pub(crate) fn start_with(
+        config: EsmeConfig,
+        connect: Connect,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> (EsmeHandle, mpsc::Receiver<DeliverSm>) {
         let window = config.window.max(1);
         let (jobs_tx, jobs_rx) = mpsc::channel(window);
         let (deliver_tx, deliver_rx) = mpsc::channel(config.deliver_queue.max(1));
         let (bound_tx, bound_rx) = watch::channel(false);
         tokio::spawn(session::run(
-            config, jobs_rx, deliver_tx, bound_tx, shutdown,
+            config, connect, jobs_rx, deliver_tx, bound_tx, shutdown,
         ));
         let handle = EsmeHandle {
             jobs: jobs_tx,

@@ -8,11 +8,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 
-use super::{EsmeConfig, Job, SubmitError};
+use super::{Connect, EsmeConfig, Job, SubmitError};
 use crate::conn::{ConnError, Connection, SequenceNumbers};
 use crate::pdu::{decode, encode, Bind, DeliverSm, DeliverSmResp, Header, Pdu};
 use crate::status::CommandStatus;
@@ -51,6 +50,7 @@ enum BindError {
 
 pub(super) async fn run(
     cfg: EsmeConfig,
+    connect: Connect,
     mut jobs: mpsc::Receiver<Job>,
     delivers: mpsc::Sender<DeliverSm>,
     bound: watch::Sender<bool>,
@@ -62,7 +62,7 @@ pub(super) async fn run(
     loop {
         let attempt = tokio::select! {
             _ = &mut shutdown => break,
-            r = connect_and_bind(&cfg, &mut q.seq) => r,
+            r = connect_and_bind(&cfg, &connect, &mut q.seq) => r,
         };
         match attempt {
             Ok(conn) => {
@@ -108,19 +108,20 @@ pub(super) async fn run(
 
 async fn connect_and_bind(
     cfg: &EsmeConfig,
+    connect: &Connect,
     seq: &mut SequenceNumbers,
 ) -> Result<Connection, BindError> {
     let fail = |e: &dyn std::fmt::Display| BindError::Failed(e.to_string());
-    let stream = timeout(cfg.response_timeout, TcpStream::connect(&cfg.addr))
+    let stream = timeout(cfg.response_timeout, connect(cfg.addr.clone()))
         .await
         .map_err(|e| fail(&e))?
         .map_err(|e| fail(&e))?;
-    let mut conn = Connection::new(stream);
+    let mut conn = Connection::from_boxed(stream);
     let bind = Bind {
         system_type: cfg.system_type.clone(),
         ..Bind::new(cfg.system_id.clone(), cfg.password.clone())
     };
-    let bind_seq = seq.next();
+    let bind_seq = seq.allocate();
     conn.send(&Pdu::BindTransceiver(bind), bind_seq)
         .await
         .map_err(|e| fail(&e))?;
@@ -166,7 +167,7 @@ async fn session(
             if job.reply.is_closed() {
                 continue; // the caller gave up
             }
-            let seq = q.seq.next();
+            let seq = q.seq.allocate();
             let bytes = match encode(&Pdu::SubmitSm(job.sm.clone()), seq) {
                 Ok(b) => b,
                 Err(e) => {
@@ -183,7 +184,7 @@ async fn session(
         let next_delayed = q.delayed.iter().map(|d| d.0).min();
         tokio::select! {
             _ = &mut shutdown => {
-                unbind(cfg, &mut conn, q.seq.next()).await;
+                unbind(cfg, &mut conn, q.seq.allocate()).await;
                 break 'session End::Shutdown;
             }
             frame = conn.read_frame() => {
@@ -208,7 +209,7 @@ async fn session(
                     break 'session End::Lost("submit_sm_resp timeout".into());
                 }
                 heard_since_tick = false;
-                if let Err(e) = conn.send(&Pdu::EnquireLink, q.seq.next()).await {
+                if let Err(e) = conn.send(&Pdu::EnquireLink, q.seq.allocate()).await {
                     break 'session End::Lost(e.to_string());
                 }
             }

@@ -34,7 +34,7 @@ pub(crate) async fn serve(stream: TcpStream, shared: Arc<Shared>, mut stop: watc
             tokio::select! {
                 _ = stop.changed() => {
                     if bound.is_some() {
-                        conn.send(&Pdu::Unbind, seq.next()).await?;
+                        conn.send(&Pdu::Unbind, seq.allocate()).await?;
                     }
                     return Ok(());
                 }
@@ -52,7 +52,7 @@ pub(crate) async fn serve(stream: TcpStream, shared: Arc<Shared>, mut stop: watc
                     }
                 }
                 Some(deliver) = out.recv() => {
-                    conn.send(&Pdu::DeliverSm(deliver), seq.next()).await?;
+                    conn.send(&Pdu::DeliverSm(deliver), seq.allocate()).await?;
                 }
             }
         }
