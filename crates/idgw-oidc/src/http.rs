@@ -6,6 +6,7 @@ use crate::error::OAuthError;
 use crate::params::{Params, MAX_BODY};
 use crate::{discovery, token, userinfo, Op};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
@@ -47,7 +48,8 @@ async fn jwks(State(op): State<Arc<Op>>) -> Response {
     response
 }
 
-async fn backchannel(State(op): State<Arc<Op>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn backchannel(State(op): State<Arc<Op>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let Ok(body) = body else { return body_too_large() };
     let now = op.now();
     let incoming = Incoming {
         authorization: header_str(&headers, header::AUTHORIZATION),
@@ -60,7 +62,8 @@ async fn backchannel(State(op): State<Arc<Op>>, headers: HeaderMap, body: Bytes)
     }
 }
 
-async fn token_endpoint(State(op): State<Arc<Op>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token_endpoint(State(op): State<Arc<Op>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let Ok(body) = body else { return body_too_large() };
     let now = op.now();
     let authorization = header_str(&headers, header::AUTHORIZATION);
     let content_type = header_str(&headers, header::CONTENT_TYPE);
@@ -70,7 +73,8 @@ async fn token_endpoint(State(op): State<Arc<Op>>, headers: HeaderMap, body: Byt
     }
 }
 
-async fn userinfo_endpoint(State(op): State<Arc<Op>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+async fn userinfo_endpoint(State(op): State<Arc<Op>>, method: Method, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let Ok(body) = body else { return body_too_large() };
     let now = op.now();
     let form_token = if method == Method::POST && !body.is_empty() {
         match Params::from_body(header_str(&headers, header::CONTENT_TYPE), &body) {
@@ -86,7 +90,7 @@ async fn userinfo_endpoint(State(op): State<Arc<Op>>, method: Method, headers: H
     }
 }
 
-/// Rejections from axum itself (an oversized body) rendered as OAuth errors.
-pub fn body_too_large() -> Response {
+/// A body axum could not read (over the size limit) rendered as an OAuth error.
+fn body_too_large() -> Response {
     OAuthError::invalid_request("the request body is too large").into_response()
 }
