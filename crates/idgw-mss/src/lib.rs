@@ -42,11 +42,15 @@
 //! `MSS_Handshake`, and the SOAP 1.2 encoder.
 
 pub mod applet;
+pub mod client;
 pub mod error;
 pub mod json;
 pub mod model;
+pub mod mssp;
+pub mod profile;
 pub mod soap;
 pub mod status;
+pub mod time;
 
 pub use error::{DecodeError, EncodeError};
 pub use model::*;

@@ -1,0 +1,176 @@
+//! The MSSP on HTTP: the SOAP 1.1 binding (TS 102 204 clause 8 and the
+//! WSDL of annex A/B) and the JSON binding of Kiuru-based MSSPs and
+//! Swisscom Mobile ID. The listener and shutdown belong to the caller:
+//! `axum::serve(listener, router(mssp)).with_graceful_shutdown(..)`.
+//!
+//! | path | binding |
+//! | --- | --- |
+//! | `POST /soap/services/MSS_SignaturePort` | SOAP 1.1 |
+//! | `POST /soap/services/MSS_StatusQueryPort` | SOAP 1.1 |
+//! | `POST /soap/services/MSS_ReceiptPort` | SOAP 1.1 |
+//! | `POST /rest/service` | JSON, dispatched by the top-level member (`MSS_SignatureReq`, `MSS_StatusReq`, `MSS_ReceiptReq`) |
+//!
+//! The three SOAP paths are the WSDL's ports; each accepts any of the three
+//! operations (dispatch is by the decoded body), so an AP configured with a
+//! single URL works too.
+//!
+//! Answers: HTTP 200 with the response message. Faults (clause 9): in SOAP
+//! a SOAP 1.1 `soapenv:Fault` with HTTP 500, as SOAP 1.1 (section 6.2)
+//! requires for every fault; in JSON `{"Fault": ...}` with HTTP 400 for
+//! faults caused by the request (`Sender`, the 1xx codes) and HTTP 500 for
+//! the others (`Receiver`), idgw's reading of Kiuru's REST binding.
+//! Undecodable bodies get the fault the decoder classifies (101
+//! WRONG_PARAM, 102 MISSING_PARAM, 103 WRONG_DATA_LENGTH, 108
+//! INCOMPATIBLE_INTERFACE); a body larger than the codec's limit is 103.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, StatusCode as HttpStatus};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+
+use super::{Mssp, MsspError};
+use crate::model::{Envelope, MessageAbstract, MssMessage};
+use crate::time::xs_date_time;
+use crate::{json, soap, DecodeError, FaultCode, MssFault, StatusCode};
+
+/// The SOAP port paths.
+pub const SOAP_PATHS: [&str; 3] = [
+    "/soap/services/MSS_SignaturePort",
+    "/soap/services/MSS_StatusQueryPort",
+    "/soap/services/MSS_ReceiptPort",
+];
+/// The JSON binding's path.
+pub const JSON_PATH: &str = "/rest/service";
+
+/// The MSSP's routes, for the caller to serve.
+pub fn router(mssp: Arc<Mssp>) -> Router {
+    let mut router = Router::new();
+    for path in SOAP_PATHS {
+        router = router.route(path, post(soap_endpoint));
+    }
+    router
+        .route(JSON_PATH, post(json_endpoint))
+        .with_state(mssp)
+}
+
+/// The two bindings, as far as this module needs them.
+#[derive(Clone, Copy)]
+enum Binding {
+    Soap,
+    Json,
+}
+
+impl Binding {
+    fn limit(self) -> usize {
+        match self {
+            Binding::Soap => soap::MAX_XML_BYTES,
+            Binding::Json => json::MAX_JSON_BYTES,
+        }
+    }
+
+    fn decode(self, body: &[u8]) -> Result<Envelope, DecodeError> {
+        match self {
+            Binding::Soap => soap::decode(body),
+            Binding::Json => json::decode(body),
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Binding::Soap => "text/xml; charset=utf-8",
+            Binding::Json => "application/json",
+        }
+    }
+
+    fn message(self, message: &MssMessage) -> Response {
+        let encoded = match self {
+            Binding::Soap => soap::encode(message),
+            Binding::Json => Ok(json::encode(message)),
+        };
+        match encoded {
+            Ok(body) => (
+                HttpStatus::OK,
+                [(header::CONTENT_TYPE, self.content_type())],
+                body,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "response encoding failed");
+                self.fault(&MsspError::Internal("response encoding").to_fault())
+            }
+        }
+    }
+
+    fn fault(self, fault: &MssFault) -> Response {
+        let (status, body) = match self {
+            Binding::Soap => (HttpStatus::INTERNAL_SERVER_ERROR, soap::encode_fault(fault)),
+            Binding::Json => (
+                match fault.code {
+                    FaultCode::Sender => HttpStatus::BAD_REQUEST,
+                    FaultCode::Receiver => HttpStatus::INTERNAL_SERVER_ERROR,
+                },
+                json::encode_fault(fault),
+            ),
+        };
+        (status, [(header::CONTENT_TYPE, self.content_type())], body).into_response()
+    }
+}
+
+async fn soap_endpoint(State(mssp): State<Arc<Mssp>>, body: Body) -> Response {
+    serve(&mssp, Binding::Soap, body).await
+}
+
+async fn json_endpoint(State(mssp): State<Arc<Mssp>>, body: Body) -> Response {
+    serve(&mssp, Binding::Json, body).await
+}
+
+async fn serve(mssp: &Mssp, binding: Binding, body: Body) -> Response {
+    let limit = binding.limit();
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        let fault = MssFault::new(
+            StatusCode::WrongDataLength,
+            Some(format!("request body over {limit} bytes or unreadable")),
+        );
+        return binding.fault(&fault);
+    };
+    let message = match binding.decode(&bytes) {
+        Ok(Envelope::Message(message)) => message,
+        Ok(Envelope::Fault(_)) => {
+            let fault = MssFault::new(
+                StatusCode::WrongParam,
+                Some("a fault is not a request".to_owned()),
+            );
+            return binding.fault(&fault);
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "undecodable request");
+            return binding.fault(&e.to_fault());
+        }
+    };
+    let now = tokio::time::Instant::now().into_std();
+    match mssp.handle(message, now).await {
+        Ok(mut answer) => {
+            stamp(&mut answer, xs_date_time(SystemTime::now()));
+            binding.message(&answer)
+        }
+        Err(e) => binding.fault(&e.to_fault()),
+    }
+}
+
+/// Sets `MSSP_Info/Instant` of an answer.
+fn stamp(message: &mut MssMessage, instant: String) {
+    let header: &mut MessageAbstract = match message {
+        MssMessage::SignatureReq(m) => &mut m.header,
+        MssMessage::SignatureResp(m) => &mut m.header,
+        MssMessage::StatusReq(m) => &mut m.header,
+        MssMessage::StatusResp(m) => &mut m.header,
+        MssMessage::ReceiptReq(m) => &mut m.header,
+        MssMessage::ReceiptResp(m) => &mut m.header,
+    };
+    header.mssp_info.instant = Some(instant);
+}

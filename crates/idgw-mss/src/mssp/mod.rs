@@ -1,0 +1,329 @@
+//! The MSSP (Mobile Signature Service Provider) of ETSI TS 102 204: the
+//! domain layer, no HTTP types. It answers `MSS_SignatureReq` (clause 7.2),
+//! `MSS_StatusReq` (clause 7.3) and `MSS_ReceiptReq` (clause 7.4) for
+//! registered APs, by asking the subscriber's SIM applet (see
+//! [`crate::applet`]) through an [`OtaPlatform`]. [`http`] puts it on the
+//! SOAP and JSON bindings.
+//!
+//! A signature request, step by step:
+//!
+//! 1. `AP_ID`/`AP_PWD` are checked ([`ApRegistry`]): 104 UNAUTHORIZED_ACCESS.
+//! 2. The request is validated: `SignatureProfile` one of
+//!    [`crate::profile`]'s (absent: sim-pin) else 109; `MessagingMode`
+//!    `synch` or `asynchClientServer` (`asynchServerServer` is 101);
+//!    `TimeOut` in seconds, default [`DEFAULT_TIME_OUT`], capped at
+//!    [`MAX_TIME_OUT`], 0 is 101; the text shown is `DataToBeDisplayed`
+//!    or else `DataToBeSigned`, which must be text (107) of at most
+//!    [`crate::applet::MAX_DISPLAY_TEXT_LEN`] octets (103).
+//! 3. The MSISDN's applet key comes from [`AppletKeys`]: none is 105
+//!    UNKNOWN_CLIENT (clause 6.2.8: "the user is unknown"). A second request
+//!    while one is outstanding for the MSISDN is 406 PB_SIGNATURE_PROCESS.
+//! 4. `AP_TransID` must be new for the AP. A repeat carrying the same
+//!    request (same MSISDN, data, profile and mode) is taken as a retry of
+//!    a request whose answer was lost: it joins the existing transaction
+//!    (same `MSSP_TransID`, no second prompt on the phone). A repeat with a
+//!    different request is 101 WRONG_PARAM. An `AP_TransID` is remembered
+//!    as long as its transaction ([`MsspConfig::retention`] after it ended).
+//!    Status and receipt requests carry their own `AP_TransID`s, which are
+//!    not checked.
+//! 5. A challenge (fresh nonce, the text, the PIN flag, `MSSP_TransID` as
+//!    reference) is MACed with the applet key and handed to
+//!    [`OtaPlatform::send_challenge`]; a failure there ends the
+//!    transaction with 209 OTA_ERROR.
+//! 6. `synch`: the request waits for the outcome or `TimeOut`.
+//!    `asynchClientServer`: 100 REQUEST_OK with the `MSSP_TransID`; status
+//!    queries answer 504 OUTSTANDING_TRANSACTION until the end.
+//! 7. The OTA platform passes the applet's answer to [`Mssp::on_answer`];
+//!    with a good MAC and the outstanding nonce it ends the transaction:
+//!    500 SIGNATURE (the `MSS_Signature` is the applet's MACed answer,
+//!    `Base64Signature`), 401, 402 or 403. Anything else is logged and
+//!    ignored, and the transaction stays outstanding until it expires
+//!    (208 EXPIRED_TRANSACTION).
+//!
+//! Failures are returned as [`MsspError`]s; each names its TS 102 204
+//! status, and the bindings answer them as faults (clause 9), also for a
+//! status query of a transaction that ended without a signature (as
+//! Kiuru-based MSSPs do).
+//!
+//! State is in memory ([`txn`]); durable MSSP state is future work (the OP
+//! side re-drives its transactions after a restart).
+
+mod error;
+pub mod http;
+mod registry;
+mod signature;
+mod txn;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{MsspError, OtaError};
+pub use registry::{ApRegistry, AppletKeys, MemoryAppletKeys};
+pub use txn::Outcome;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::applet::{Answer, AnswerResult, AppletError};
+use crate::model::*;
+use crate::StatusCode;
+
+/// Default `TimeOut` when the request has none: 120 s.
+pub const DEFAULT_TIME_OUT: Duration = Duration::from_secs(120);
+/// Longest `TimeOut` honoured; longer requests are cut to it: 300 s.
+pub const MAX_TIME_OUT: Duration = Duration::from_secs(300);
+/// How long an ended transaction (and its `AP_TransID`) is kept: 10 min.
+pub const RETENTION: Duration = Duration::from_secs(600);
+/// Most transactions held at once (outstanding or retained); beyond it new
+/// requests get 900 INTERNAL_ERROR.
+pub const MAX_TRANSACTIONS: usize = 100_000;
+
+/// Hands challenges to the SIM. The OTA platform (idgw-ota) implements it:
+/// it wraps `challenge` in a TS 31.115 secured packet for the applet and
+/// later calls [`Mssp::on_answer`] with the applet's decrypted answer.
+#[async_trait::async_trait]
+pub trait OtaPlatform: Send + Sync {
+    /// Sends `challenge` (already MACed) to the SIM of `msisdn`. Returns
+    /// once the platform accepted it; the answer comes back separately.
+    async fn send_challenge(
+        &self,
+        msisdn: &str,
+        mssp_trans_id: &str,
+        challenge: Vec<u8>,
+    ) -> Result<(), OtaError>;
+}
+
+/// Settings of an [`Mssp`].
+#[derive(Debug, Clone)]
+pub struct MsspConfig {
+    /// The MSSP's identity, sent as `MSSP_Info/MSSP_ID/URI`.
+    pub mssp_id: String,
+    /// See [`DEFAULT_TIME_OUT`].
+    pub default_time_out: Duration,
+    /// See [`MAX_TIME_OUT`].
+    pub max_time_out: Duration,
+    /// See [`RETENTION`].
+    pub retention: Duration,
+    /// See [`MAX_TRANSACTIONS`].
+    pub max_transactions: usize,
+}
+
+impl Default for MsspConfig {
+    fn default() -> MsspConfig {
+        MsspConfig {
+            mssp_id: "http://idgw.local/mssp".into(),
+            default_time_out: DEFAULT_TIME_OUT,
+            max_time_out: MAX_TIME_OUT,
+            retention: RETENTION,
+            max_transactions: MAX_TRANSACTIONS,
+        }
+    }
+}
+
+/// What [`Mssp::on_answer`] did with an applet answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerDisposition {
+    /// It ended the outstanding transaction with this status.
+    Accepted {
+        /// The transaction it ended.
+        mssp_trans_id: String,
+        /// 500, 401, 402 or 403.
+        status: StatusCode,
+    },
+    /// No applet key for the MSISDN.
+    UnknownUser,
+    /// Malformed, or the MAC does not verify.
+    Rejected(AppletError),
+    /// Nothing outstanding for the MSISDN (late, or a replay).
+    NoOutstandingTransaction,
+    /// The nonce is not the outstanding challenge's.
+    NonceMismatch,
+}
+
+/// The MSSP domain service. Share it as `Arc<Mssp>`.
+pub struct Mssp {
+    config: MsspConfig,
+    aps: ApRegistry,
+    keys: Arc<dyn AppletKeys>,
+    ota: Arc<dyn OtaPlatform>,
+    table: Mutex<txn::Table>,
+}
+
+impl std::fmt::Debug for Mssp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mssp")
+            .field("config", &self.config)
+            .field("aps", &self.aps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mssp {
+    /// An MSSP serving `aps`, with subscribers' keys from `keys`, talking
+    /// to SIMs through `ota`.
+    pub fn new(
+        config: MsspConfig,
+        aps: ApRegistry,
+        keys: Arc<dyn AppletKeys>,
+        ota: Arc<dyn OtaPlatform>,
+    ) -> Mssp {
+        Mssp {
+            config,
+            aps,
+            keys,
+            ota,
+            table: Mutex::new(txn::Table::default()),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &MsspConfig {
+        &self.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, txn::Table> {
+        // The table stays consistent between statements: a panic elsewhere
+        // does not leave it half-updated.
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn swept(&self, now: Instant) -> MutexGuard<'_, txn::Table> {
+        let mut table = self.lock();
+        table.sweep(now, self.config.retention);
+        table
+    }
+
+    /// The header of an answer: the request's `AP_Info` without `AP_PWD`,
+    /// this MSSP's `MSSP_ID`. `MSSP_Info/Instant` is left to the binding,
+    /// which reads the wall clock.
+    fn answer_header(&self, request: &MessageAbstract) -> MessageAbstract {
+        MessageAbstract {
+            major_version: MAJOR_VERSION,
+            minor_version: MINOR_VERSION,
+            ap_info: ApInfo {
+                ap_pwd: None,
+                ..request.ap_info.clone()
+            },
+            mssp_info: MsspInfo {
+                mssp_id: MeshMember::uri(&self.config.mssp_id),
+                instant: None,
+            },
+        }
+    }
+
+    fn check_ap(&self, header: &MessageAbstract) -> Result<(), MsspError> {
+        let ap = &header.ap_info;
+        self.aps.check(&ap.ap_id, ap.ap_pwd.as_deref())
+    }
+
+    /// Answers any request message (what the bindings call).
+    pub async fn handle(&self, message: MssMessage, now: Instant) -> Result<MssMessage, MsspError> {
+        let name = message.element_name();
+        let ap = message.header().ap_info.clone();
+        let result = match message {
+            MssMessage::SignatureReq(r) => self.signature(&r, now).await.map(MssMessage::SignatureResp),
+            MssMessage::StatusReq(r) => self.status(&r, now).map(MssMessage::StatusResp),
+            MssMessage::ReceiptReq(r) => self.receipt(&r, now).map(MssMessage::ReceiptResp),
+            other => Err(MsspError::WrongParam {
+                field: "Body",
+                reason: format!("{} is not a request", other.element_name()),
+            }),
+        };
+        match &result {
+            Ok(_) => tracing::debug!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, "answered"),
+            Err(e) => tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, status = %e.status(), error = %e, "request failed"),
+        }
+        result
+    }
+
+    /// `MSS_StatusReq` (clause 7.3): 504 while outstanding, 500 with the
+    /// signature, or the failure as an error.
+    pub fn status(&self, req: &MssStatusReq, now: Instant) -> Result<MssStatusResp, MsspError> {
+        self.check_ap(&req.header)?;
+        let table = self.swept(now);
+        let txn = table
+            .get(&req.mssp_trans_id)
+            .filter(|t| t.ap_id == req.header.ap_info.ap_id)
+            .ok_or(MsspError::UnknownTransaction)?;
+        let (code, mss_signature) = match txn.outcome() {
+            None => (StatusCode::OutstandingTransaction, None),
+            Some(Outcome::Signed(answer)) => {
+                (StatusCode::Signature, Some(MssSignature::Base64(answer)))
+            }
+            Some(Outcome::Failed(code)) => return Err(MsspError::Ended(code)),
+        };
+        Ok(MssStatusResp {
+            header: self.answer_header(&req.header),
+            mobile_user: MobileUser {
+                msisdn: txn.msisdn.clone(),
+            },
+            mss_signature,
+            status: Status::new(code),
+        })
+    }
+
+    /// `MSS_ReceiptReq` (clause 7.4): accepted (100 REQUEST_OK) for an
+    /// ended transaction of the AP. The receipt is recorded, not shown on
+    /// the phone (future work: a receipt message through the OTA platform).
+    pub fn receipt(&self, req: &MssReceiptReq, now: Instant) -> Result<MssReceiptResp, MsspError> {
+        self.check_ap(&req.header)?;
+        let mut table = self.swept(now);
+        let txn = table
+            .get_mut(&req.mssp_trans_id)
+            .filter(|t| t.ap_id == req.header.ap_info.ap_id)
+            .ok_or(MsspError::UnknownTransaction)?;
+        if txn.msisdn != req.mobile_user.msisdn {
+            return Err(MsspError::WrongParam {
+                field: "MobileUser",
+                reason: "not the transaction's MSISDN".into(),
+            });
+        }
+        if txn.outcome().is_none() {
+            return Err(MsspError::NotFinished);
+        }
+        txn.receipt_received = true;
+        Ok(MssReceiptResp {
+            header: self.answer_header(&req.header),
+            status: Status::new(StatusCode::RequestOk),
+        })
+    }
+
+    /// The applet's answer for `msisdn`, as the OTA platform decrypted it.
+    /// Verifies the MAC with the applet key and the nonce against the
+    /// outstanding transaction; ends it if both hold. Anything else is
+    /// logged and ignored.
+    pub fn on_answer(&self, msisdn: &str, answer: &[u8], now: Instant) -> AnswerDisposition {
+        let Some(key) = self.keys.key(msisdn) else {
+            tracing::warn!(msisdn, "applet answer for an unknown MSISDN ignored");
+            return AnswerDisposition::UnknownUser;
+        };
+        let decoded = match Answer::decode(answer, &key) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(msisdn, error = %e, "applet answer rejected");
+                return AnswerDisposition::Rejected(e);
+            }
+        };
+        let mut table = self.swept(now);
+        let Some(txn) = table.outstanding_for(msisdn) else {
+            tracing::warn!(msisdn, "applet answer without an outstanding transaction ignored");
+            return AnswerDisposition::NoOutstandingTransaction;
+        };
+        if txn.nonce != decoded.nonce {
+            tracing::warn!(msisdn, mssp_trans_id = %txn.mssp_trans_id, "applet answer for another challenge ignored");
+            return AnswerDisposition::NonceMismatch;
+        }
+        let mssp_trans_id = txn.mssp_trans_id.clone();
+        let outcome = match decoded.result {
+            AnswerResult::Ok => Outcome::Signed(answer.to_vec()),
+            other => Outcome::Failed(other.status_code()),
+        };
+        let status = decoded.result.status_code();
+        table.finish(&mssp_trans_id, outcome, now);
+        tracing::info!(msisdn, mssp_trans_id = %mssp_trans_id, status = %status, "applet answered");
+        AnswerDisposition::Accepted {
+            mssp_trans_id,
+            status,
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! `MSS_SignatureReq` handling (TS 102 204 clause 7.2): validate, open a
+//! transaction, send the applet challenge through the OTA platform, and
+//! answer in the requested `MessagingMode` (clause 6.2.1 / 7.2.2). See the
+//! step list in the parent module.
+
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use super::txn::{Outcome, Transaction};
+use super::{Mssp, MsspError};
+use crate::applet::{AppletError, Challenge, MAX_DISPLAY_TEXT_LEN};
+use crate::model::*;
+use crate::profile::SignatureProfile;
+use crate::StatusCode;
+
+/// What [`Mssp::begin`] decided.
+enum Begun {
+    /// A new transaction; its challenge must be sent.
+    New {
+        mssp_trans_id: String,
+        challenge: Vec<u8>,
+        deadline: Instant,
+    },
+    /// A retry of a request already known: join its transaction.
+    Retry {
+        mssp_trans_id: String,
+        deadline: Instant,
+    },
+}
+
+/// The text the applet shows: `DataToBeDisplayed`, else `DataToBeSigned`;
+/// it must be UTF-8 text that fits the challenge.
+fn display_text(req: &MssSignatureReq) -> Result<String, MsspError> {
+    let data = req
+        .data_to_be_displayed
+        .as_ref()
+        .unwrap_or(&req.data_to_be_signed);
+    let is_text = data
+        .mime_type
+        .as_deref()
+        .is_none_or(|m| m.trim().to_ascii_lowercase().starts_with("text/"));
+    let is_utf8 = data.encoding.as_deref().is_none_or(|e| {
+        matches!(
+            e.trim().to_ascii_lowercase().as_str(),
+            "utf-8" | "utf8" | "us-ascii"
+        )
+    });
+    if !is_text || !is_utf8 {
+        return Err(MsspError::InappropriateData(
+            "only UTF-8 text can be shown on the SIM".into(),
+        ));
+    }
+    if data.data.len() > MAX_DISPLAY_TEXT_LEN {
+        return Err(MsspError::TextTooLong(data.data.len()));
+    }
+    Ok(data.data.clone())
+}
+
+/// Identifies "the same request" for retries of an `AP_TransID`.
+fn fingerprint(req: &MssSignatureReq, profile: SignatureProfile) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let dtbd = req.data_to_be_displayed.as_ref();
+    for part in [
+        req.mobile_user.msisdn.as_str(),
+        req.data_to_be_signed.data.as_str(),
+        dtbd.map_or("", |d| d.data.as_str()),
+        profile.uri(),
+        req.messaging_mode.as_str(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    h.update([u8::from(dtbd.is_some())]);
+    h.finalize().into()
+}
+
+/// A fresh `MSSP_TransID`: an NCName of 17 characters (fits the applet's
+/// 20-octet reference).
+fn new_mssp_trans_id() -> String {
+    format!("M{}", hex::encode(rand::random::<[u8; 8]>()))
+}
+
+impl Mssp {
+    fn time_out(&self, requested: Option<u32>) -> Result<Duration, MsspError> {
+        match requested {
+            None => Ok(self.config.default_time_out),
+            Some(0) => Err(MsspError::WrongParam {
+                field: "TimeOut",
+                reason: "must be at least 1 second".into(),
+            }),
+            Some(secs) => Ok(Duration::from_secs(secs.into()).min(self.config.max_time_out)),
+        }
+    }
+
+    /// Checks the request and opens (or finds) its transaction.
+    fn begin(&self, req: &MssSignatureReq, now: Instant) -> Result<Begun, MsspError> {
+        let profile = match &req.signature_profile {
+            None => SignatureProfile::SimPin,
+            Some(uri) => SignatureProfile::from_uri(uri).ok_or(MsspError::UnsupportedProfile)?,
+        };
+        if req.messaging_mode == MessagingMode::AsynchServerServer {
+            return Err(MsspError::WrongParam {
+                field: "MessagingMode",
+                reason: "asynchServerServer is not supported".into(),
+            });
+        }
+        let time_out = self.time_out(req.time_out)?;
+        let text = display_text(req)?;
+        let msisdn = req.mobile_user.msisdn.as_str();
+        let key = self.keys.key(msisdn).ok_or(MsspError::UnknownUser)?;
+        let fingerprint = fingerprint(req, profile);
+        let ap = &req.header.ap_info;
+
+        let mut table = self.swept(now);
+        if let Some(known) = table.by_ap_trans_id(&ap.ap_id, &ap.ap_trans_id) {
+            if known.fingerprint != fingerprint {
+                return Err(MsspError::DuplicateApTransId);
+            }
+            tracing::info!(ap_trans_id = %ap.ap_trans_id, mssp_trans_id = %known.mssp_trans_id, "retried request joins its transaction");
+            return Ok(Begun::Retry {
+                mssp_trans_id: known.mssp_trans_id.clone(),
+                deadline: known.deadline,
+            });
+        }
+        if table.outstanding_for(msisdn).is_some() {
+            return Err(MsspError::UserBusy);
+        }
+        if table.len() >= self.config.max_transactions {
+            tracing::error!(
+                limit = self.config.max_transactions,
+                "transaction table full"
+            );
+            return Err(MsspError::Internal("transaction table full"));
+        }
+        let mssp_trans_id = loop {
+            let id = new_mssp_trans_id();
+            if !table.contains(&id) {
+                break id;
+            }
+        };
+        let nonce = rand::random();
+        let challenge = Challenge {
+            nonce,
+            pin_required: profile.pin_required(),
+            reference: mssp_trans_id.clone(),
+            text,
+        }
+        .encode(&key)
+        .map_err(|e| match e {
+            AppletError::TextTooLong(n) => MsspError::TextTooLong(n),
+            _ => MsspError::Internal("challenge encoding"),
+        })?;
+        let deadline = now + time_out;
+        table.insert(Transaction {
+            mssp_trans_id: mssp_trans_id.clone(),
+            ap_id: ap.ap_id.clone(),
+            ap_trans_id: ap.ap_trans_id.clone(),
+            msisdn: msisdn.to_owned(),
+            fingerprint,
+            profile,
+            nonce,
+            deadline,
+            ended_at: None,
+            receipt_received: false,
+            outcome: watch::Sender::new(None),
+        });
+        tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, %mssp_trans_id, msisdn, "signature transaction opened");
+        Ok(Begun::New {
+            mssp_trans_id,
+            challenge,
+            deadline,
+        })
+    }
+
+    /// Hands the challenge to the OTA platform, bounded by the deadline:
+    /// a refusal ends the transaction with 209 OTA_ERROR, running out of
+    /// time with 208 EXPIRED_TRANSACTION.
+    async fn deliver(
+        &self,
+        msisdn: &str,
+        mssp_trans_id: &str,
+        challenge: Vec<u8>,
+        deadline: Instant,
+        now: Instant,
+    ) {
+        let send = self.ota.send_challenge(msisdn, mssp_trans_id, challenge);
+        let (code, ended_at) = match tokio::time::timeout_at(deadline.into(), send).await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => {
+                tracing::warn!(msisdn, mssp_trans_id, error = %e, "OTA platform refused the challenge");
+                (StatusCode::OtaError, now)
+            }
+            Err(_) => (StatusCode::ExpiredTransaction, deadline),
+        };
+        self.lock()
+            .finish(mssp_trans_id, Outcome::Failed(code), ended_at);
+    }
+
+    /// Waits for the transaction's outcome until its deadline.
+    async fn wait(&self, mssp_trans_id: &str, deadline: Instant) -> Result<Outcome, MsspError> {
+        let mut rx = self
+            .lock()
+            .get(mssp_trans_id)
+            .map(|t| t.outcome.subscribe())
+            .ok_or(MsspError::Internal("transaction vanished"))?;
+        let waited = tokio::time::timeout_at(deadline.into(), async {
+            rx.wait_for(Option::is_some).await.map(|v| v.clone())
+        })
+        .await;
+        match waited {
+            Ok(Ok(Some(outcome))) => Ok(outcome),
+            Ok(_) => Err(MsspError::Internal("transaction vanished")),
+            Err(_elapsed) => {
+                let mut table = self.lock();
+                table.finish(
+                    mssp_trans_id,
+                    Outcome::Failed(StatusCode::ExpiredTransaction),
+                    deadline,
+                );
+                table
+                    .get(mssp_trans_id)
+                    .and_then(|t| t.outcome())
+                    .ok_or(MsspError::Internal("transaction vanished"))
+            }
+        }
+    }
+
+    /// `MSS_SignatureReq` (clause 7.2). `synch`: waits and answers 500
+    /// SIGNATURE or the failure. `asynchClientServer`: answers 100
+    /// REQUEST_OK once the challenge is with the OTA platform (or the
+    /// failure, if it already ended without a signature).
+    pub async fn signature(
+        &self,
+        req: &MssSignatureReq,
+        now: Instant,
+    ) -> Result<MssSignatureResp, MsspError> {
+        self.check_ap(&req.header)?;
+        let (mssp_trans_id, deadline) = match self.begin(req, now)? {
+            Begun::Retry {
+                mssp_trans_id,
+                deadline,
+            } => (mssp_trans_id, deadline),
+            Begun::New {
+                mssp_trans_id,
+                challenge,
+                deadline,
+            } => {
+                let msisdn = &req.mobile_user.msisdn;
+                self.deliver(msisdn, &mssp_trans_id, challenge, deadline, now)
+                    .await;
+                (mssp_trans_id, deadline)
+            }
+        };
+        let (code, mss_signature) = if req.messaging_mode == MessagingMode::Synch {
+            match self.wait(&mssp_trans_id, deadline).await? {
+                Outcome::Signed(answer) => {
+                    (StatusCode::Signature, Some(MssSignature::Base64(answer)))
+                }
+                Outcome::Failed(code) => return Err(MsspError::Ended(code)),
+            }
+        } else {
+            let ended = self.lock().get(&mssp_trans_id).and_then(|t| t.outcome());
+            if let Some(Outcome::Failed(code)) = ended {
+                return Err(MsspError::Ended(code));
+            }
+            (StatusCode::RequestOk, None)
+        };
+        let profile = self
+            .lock()
+            .get(&mssp_trans_id)
+            .map(|t| t.profile.uri().to_owned());
+        Ok(MssSignatureResp {
+            header: self.answer_header(&req.header),
+            mobile_user: req.mobile_user.clone(),
+            mss_signature,
+            signature_profile: profile,
+            status: Status::new(code),
+            mssp_trans_id,
+        })
+    }
+}
