@@ -51,6 +51,29 @@ impl TestAuthenticator {
         }
     }
 
+    /// Waits (up to 2 s) until at least `n` authentications arrived; returns how many did.
+    pub async fn wait_requests(&self, n: usize) -> usize {
+        for _ in 0..100 {
+            let got = self.requests.lock().unwrap().len();
+            if got >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.requests.lock().unwrap().len()
+    }
+
+    /// Whether an authentication for `msisdn` arrived (waits up to 1 s).
+    pub async fn saw(&self, msisdn: &str) -> bool {
+        for _ in 0..50 {
+            if self.requests.lock().unwrap().iter().any(|r| r.msisdn == msisdn) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
     pub fn last_request(&self) -> AuthenticationRequest {
         self.requests.lock().unwrap().last().cloned().expect("a request")
     }
