@@ -221,7 +221,9 @@ impl Mssp {
         let name = message.element_name();
         let ap = message.header().ap_info.clone();
         let result = match message {
-            MssMessage::SignatureReq(r) => self.signature(&r, now).await.map(MssMessage::SignatureResp),
+            MssMessage::SignatureReq(r) => {
+                self.signature(&r, now).await.map(MssMessage::SignatureResp)
+            }
             MssMessage::StatusReq(r) => self.status(&r, now).map(MssMessage::StatusResp),
             MssMessage::ReceiptReq(r) => self.receipt(&r, now).map(MssMessage::ReceiptResp),
             other => Err(MsspError::WrongParam {
@@ -230,8 +232,12 @@ impl Mssp {
             }),
         };
         match &result {
-            Ok(_) => tracing::debug!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, "answered"),
-            Err(e) => tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, status = %e.status(), error = %e, "request failed"),
+            Ok(_) => {
+                tracing::debug!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, "answered")
+            }
+            Err(e) => {
+                tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, status = %e.status(), error = %e, "request failed")
+            }
         }
         result
     }
@@ -306,7 +312,10 @@ impl Mssp {
         };
         let mut table = self.swept(now);
         let Some(txn) = table.outstanding_for(msisdn) else {
-            tracing::warn!(msisdn, "applet answer without an outstanding transaction ignored");
+            tracing::warn!(
+                msisdn,
+                "applet answer without an outstanding transaction ignored"
+            );
             return AnswerDisposition::NoOutstandingTransaction;
         };
         if txn.nonce != decoded.nonce {

@@ -83,7 +83,7 @@ fn new_mssp_trans_id() -> String {
 }
 
 impl Mssp {
-    fn time_out(&self, requested: Option<u32>) -> Result<Duration, MsspError> {
+    pub(super) fn time_out(&self, requested: Option<u32>) -> Result<Duration, MsspError> {
         match requested {
             None => Ok(self.config.default_time_out),
             Some(0) => Err(MsspError::WrongParam {

@@ -128,7 +128,11 @@ impl Table {
         for id in overdue {
             tracing::info!(mssp_trans_id = %id, "transaction expired");
             let deadline = self.by_id[&id].deadline;
-            self.finish(&id, Outcome::Failed(StatusCode::ExpiredTransaction), deadline);
+            self.finish(
+                &id,
+                Outcome::Failed(StatusCode::ExpiredTransaction),
+                deadline,
+            );
         }
         let stale: Vec<String> = self
             .by_id
