@@ -8,6 +8,8 @@ pub mod config;
 pub mod error;
 pub mod farm;
 pub mod handset;
+pub mod http;
+pub mod page;
 pub mod sms;
 pub mod state;
 
@@ -16,3 +18,4 @@ pub use card::{Answered, Card, CardAction, Por, MO_SPI};
 pub use config::{HandsetBehaviour, OtaAlgorithm, OtaKeysConfig, SubscriberConfig};
 pub use error::{AnswerError, ConfigError, StateError};
 pub use farm::{AnswerReport, FarmConfig, Radio, SimFarm, Unreachable};
+pub use http::router;

@@ -91,9 +91,12 @@ pub fn sms_deliver(packet: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// One MO TPDU and the MSISDN that sent it.
+pub type Sent = (String, Vec<u8>);
+
 /// Everything the SIM sent over the radio.
 #[derive(Default, Clone)]
-pub struct Recorder(pub Arc<Mutex<Vec<(String, Vec<u8>)>>>);
+pub struct Recorder(pub Arc<Mutex<Vec<Sent>>>);
 
 impl Recorder {
     pub fn take(&self) -> Vec<SmsSubmit> {
