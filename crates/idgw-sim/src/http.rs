@@ -44,6 +44,18 @@ pub fn router(farm: SimFarm) -> Router {
         .with_state(farm)
 }
 
+/// Serves [`router`] on the caller's listener until `shutdown` completes
+/// (DESIGN.md section 4: default `127.0.0.1:8081`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    farm: SimFarm,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(farm))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// An API error: `Display`-free, rendered once in [`IntoResponse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError(AnswerError);

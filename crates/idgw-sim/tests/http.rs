@@ -222,3 +222,25 @@ async fn deny_and_wrong_pin_users() {
     assert!(view.blocked);
     assert_eq!(view.pin_tries_left, 0);
 }
+
+#[tokio::test]
+async fn serves_on_a_real_listener_and_shuts_down() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_, farm, _radio) = setup();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(idgw_sim::http::serve(listener, farm, async {
+        let _ = stopped.await;
+    }));
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /api/handsets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut resp = String::new();
+    conn.read_to_string(&mut resp).await.unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains(MSISDN));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
