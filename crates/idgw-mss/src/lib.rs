@@ -1,7 +1,9 @@
-//! # idgw-mss: ETSI TS 102 204 v1.1.2 messages and codecs
+//! # idgw-mss: ETSI TS 102 204 v1.1.2 messages, codecs, MSSP and AP client
 //!
-//! The wire layer of idgw's Mobile Signature Service (see DESIGN.md, section
-//! 2: "codec" layer, pure, no I/O). What is here:
+//! idgw's Mobile Signature Service (see DESIGN.md, section 2). Layers, each
+//! depending only on those above it:
+//!
+//! **Codec** (pure, no I/O):
 //!
 //! - [`model`]: the TS 102 204 v1.1.2 messages (clause 6/7):
 //!   [`MssSignatureReq`] / [`MssSignatureResp`], [`MssStatusReq`] /
@@ -29,6 +31,32 @@
 //!   SIM applet (inside the OTA secured packet), MACed with truncated
 //!   HMAC-SHA256 under the subscriber's applet key; fits three SMS with up
 //!   to [`applet::MAX_DISPLAY_TEXT_LEN`] (304) octets of display text.
+//! - [`profile`]: idgw's two `SignatureProfile` URIs,
+//!   `http://idgw.local/profiles/sim-pin` (PIN asked; the default) and
+//!   `http://idgw.local/profiles/sim-ok` (OK/Cancel).
+//! - [`time`]: `xs:dateTime` text for `Instant`.
+//!
+//! **Domain**: [`mssp::Mssp`], the MSSP (clauses 7.2 to 7.4): AP registry
+//! (104 for unknown AP or wrong password), subscribers' applet keys through
+//! [`mssp::AppletKeys`] (105 for an unknown MSISDN), `AP_TransID` uniqueness
+//! with idempotent retries, `TimeOut` (default 120 s, cap 300 s, then 208),
+//! `synch` and `asynchClientServer` modes, receipts; challenges go to the
+//! SIM through [`mssp::OtaPlatform`] (failure: 209) and answers come back
+//! through [`mssp::Mssp::on_answer`] (MAC and nonce checked, anything else
+//! ignored). Transactions are kept in memory, purged 10 min after they end;
+//! durable MSSP state is future work.
+//!
+//! **Services**:
+//!
+//! - [`mssp::http::router`]: the MSSP on HTTP (the caller owns listener and
+//!   shutdown): SOAP 1.1 at `POST /soap/services/MSS_SignaturePort`,
+//!   `/soap/services/MSS_StatusQueryPort`, `/soap/services/MSS_ReceiptPort`
+//!   (any operation at any of them), JSON at `POST /rest/service`. Faults:
+//!   SOAP with HTTP 500, JSON with HTTP 400 (request at fault) or 500.
+//! - [`client::MssClient`]: the AP side, SOAP or JSON (from the URL: a path
+//!   with `/rest/` is JSON), no redirects, bounded calls; `authenticate`
+//!   runs asynchClientServer + status polling every second up to a
+//!   deadline and reports a [`client::ClientOutcome`].
 //!
 //! Clause numbers in doc comments were written without the spec text at
 //! hand; where one matters, check it against the TS 102 204 v1.1.2 PDF.
@@ -36,10 +64,13 @@
 //! clients and Swisscom's public Mobile ID reference.
 //!
 //! Fuzz targets for the three decoders are in `fuzz/` (cargo-fuzz).
+//! End-to-end tests (MSSP on `127.0.0.1:0`, fake OTA platform answering
+//! with applet-codec answers, both bindings) are in `tests/mssp_e2e/`.
 //!
-//! Not here: the MSSP HTTP service and the AP-side client (they use these
-//! codecs), `MSS_Registration`, `MSS_ProfileQuery`, `MSS_Notification`,
-//! `MSS_Handshake`, and the SOAP 1.2 encoder.
+//! Not here: `MSS_Registration`, `MSS_ProfileQuery`, `MSS_Notification`,
+//! `MSS_Handshake`, `asynchServerServer` mode, the SOAP 1.2 encoder (SOAP
+//! 1.2 requests are read and answered in SOAP 1.1), showing receipts on the
+//! phone, durable MSSP state.
 
 pub mod applet;
 pub mod client;

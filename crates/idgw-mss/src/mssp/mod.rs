@@ -45,7 +45,7 @@
 //! status query of a transaction that ended without a signature (as
 //! Kiuru-based MSSPs do).
 //!
-//! State is in memory ([`txn`]); durable MSSP state is future work (the OP
+//! State is in memory (module `txn`); durable MSSP state is future work (the OP
 //! side re-drives its transactions after a restart).
 
 mod error;
