@@ -151,3 +151,21 @@ async fn responses_and_oversized_bodies_are_refused() {
     };
     assert_eq!(fault.status, StatusCode::WrongParam);
 }
+
+#[tokio::test]
+async fn transport_failure_is_failed_not_a_hang() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    for path in ["soap/services/MSS_SignaturePort", "rest/service"] {
+        let url = format!("http://{addr}/{path}");
+        let client = idgw_mss::client::MssClient::new(&url, None, AP_ID, AP_PWD).unwrap();
+        let outcome = client
+            .authenticate(APPROVE, "Log in?", true, "T1", deadline_in(5.0))
+            .await;
+        assert!(
+            matches!(&outcome, idgw_mss::client::ClientOutcome::Failed(r) if r.contains("transport")),
+            "{outcome:?}"
+        );
+    }
+}
