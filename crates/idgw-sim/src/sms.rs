@@ -172,3 +172,73 @@ pub fn por_submit(to: &str, packet: &[u8], mr: u8) -> Result<Vec<u8>, TpduError>
     }
     .encode()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class2_8bit_dcs() {
+        for dcs in [0xF6, 0x16, 0x56] {
+            assert!(is_class2_8bit(dcs), "{dcs:#x}");
+        }
+        for dcs in [0xF5, 0xF2, 0x04, 0x00, 0x12, 0x36, 0xE6] {
+            assert!(!is_class2_8bit(dcs), "{dcs:#x}");
+        }
+    }
+
+    fn deliver(ud: UserData) -> Vec<u8> {
+        SmsDeliver {
+            tp_pid: PID_SIM_DATA_DOWNLOAD,
+            tp_dcs: DCS_CLASS2_8BIT,
+            user_data: ud,
+            ..SmsDeliver::default()
+        }
+        .encode()
+        .unwrap()
+    }
+
+    #[test]
+    fn reassembles_out_of_order_with_duplicates() {
+        let packet: Vec<u8> = (0..=255).cycle().take(300).collect();
+        let parts = split_8bit(&packet, &[InformationElement::command_packet()], 9).unwrap();
+        assert_eq!(parts.len(), 3);
+        let mut r = Reassembler::default();
+        assert_eq!(r.push(&deliver(parts[2].clone())).unwrap(), None);
+        assert_eq!(r.push(&deliver(parts[2].clone())).unwrap(), None);
+        assert_eq!(r.push(&deliver(parts[0].clone())).unwrap(), None);
+        assert_eq!(r.push(&deliver(parts[1].clone())).unwrap(), Some(packet));
+        assert!(r.partial.is_empty());
+    }
+
+    #[test]
+    fn partial_messages_are_bounded() {
+        let packet = vec![1u8; 200];
+        let mut r = Reassembler::default();
+        for reference in 0..10u8 {
+            let parts =
+                split_8bit(&packet, &[InformationElement::command_packet()], reference).unwrap();
+            r.push(&deliver(parts[0].clone())).unwrap();
+        }
+        assert_eq!(r.partial.len(), MAX_PARTIAL_MESSAGES);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_command_packet() {
+        let plain = UserData {
+            header: None,
+            data: vec![1, 2, 3],
+        };
+        let mut r = Reassembler::default();
+        assert_eq!(r.push(&deliver(plain)), Err(SmsError::NoCommandPacket));
+        assert!(matches!(r.push(&[0x00]), Err(SmsError::Tpdu(_))));
+    }
+
+    #[test]
+    fn deliver_report_layout() {
+        assert_eq!(
+            deliver_report(&[0x02, 0x71, 0x00, 0xAA]),
+            [0x40, 0x07, 0x7F, 0xF6, 0x04, 0x02, 0x71, 0x00, 0xAA]
+        );
+    }
+}

@@ -240,3 +240,121 @@ fn unreachable_handset_refuses_delivery() {
     farm.deliver(MSISDN, tpdus[0].clone()).unwrap();
     assert_eq!(farm.prompts(MSISDN).unwrap().len(), 1);
 }
+
+#[test]
+fn every_algorithm_round_trips() {
+    use idgw_ota::{
+        open_command, open_response, CcAlgorithm, CipherAlgorithm, Cntr, CommandPacket, KeyId,
+        KeySet, SecurityParams, Spi,
+    };
+    use idgw_smpp::tpdu::SmsSubmit;
+    let cases = [
+        ("aes192", 24, CipherAlgorithm::AesCbc, CcAlgorithm::AesCmac),
+        ("aes256", 32, CipherAlgorithm::AesCbc, CcAlgorithm::AesCmac),
+        (
+            "3des2",
+            16,
+            CipherAlgorithm::TripleDes2Cbc,
+            CcAlgorithm::TripleDes2CbcMac,
+        ),
+        (
+            "3des3",
+            24,
+            CipherAlgorithm::TripleDes3Cbc,
+            CcAlgorithm::TripleDes3CbcMac,
+        ),
+    ];
+    for (name, len, cipher, cc) in cases {
+        let (kic, kid) = (vec![0x5A; len], vec![0xA5; len]);
+        let sub: idgw_sim::SubscriberConfig = serde_json::from_value(serde_json::json!({
+            "msisdn": MSISDN, "pin": PIN, "applet_key": hex::encode(APPLET_KEY),
+            "ota_keys": {"algorithm": name, "kvn": 3, "kic": hex::encode(&kic), "kid": hex::encode(&kid)},
+        }))
+        .unwrap();
+        let (farm, radio) = farm(None);
+        farm.provision(sub).unwrap();
+        let keys = KeySet::new(3, &kic, &kid);
+        let params = SecurityParams::new(
+            Spi::from_bytes(SPI).unwrap(),
+            KeyId::kic(cipher, 3),
+            KeyId::kid_cc(cc, 3),
+        );
+        let data = challenge("Log in?", false).encode(&applet_key()).unwrap();
+        let packet =
+            CommandPacket::seal(&params, &keys, TAR, Cntr::new(1).unwrap(), &data).unwrap();
+        send(&farm, &packet);
+        let id = farm.prompts(MSISDN).unwrap()[0].id.clone();
+        farm.answer(MSISDN, &id, UserInput::Ok).unwrap();
+        let mo: Vec<SmsSubmit> = radio.take();
+        let por = open_response(&mo[0].user_data.data, &params, &keys).unwrap();
+        assert_eq!(por.status, ResponseStatus::PorOk, "{name}");
+        assert!(por.secured);
+        let opened = open_command(
+            &mo[1].user_data.data,
+            |kvn| (kvn == 3).then_some(&keys),
+            |_| Cntr::default(),
+        )
+        .unwrap();
+        assert_eq!(opened.kic, KeyId::kic(cipher, 3), "{name}");
+        assert_eq!(opened.kid, KeyId::kid_cc(cc, 3), "{name}");
+        let answer = idgw_mss::applet::Answer::decode(&opened.data, &applet_key()).unwrap();
+        assert_eq!(answer.result, AnswerResult::Ok, "{name}");
+    }
+}
+
+#[test]
+fn ordinary_sms_is_not_for_the_card() {
+    use idgw_smpp::tpdu::{Address, SmsDeliver, UserData};
+    let (farm, radio) = farm(None);
+    farm.provision(subscriber("manual", 0)).unwrap();
+    let text = SmsDeliver {
+        tp_oa: Address::international("447700900999"),
+        tp_pid: 0x00,
+        tp_dcs: 0x04,
+        user_data: UserData {
+            header: None,
+            data: b"hello".to_vec(),
+        },
+        ..SmsDeliver::default()
+    };
+    farm.deliver(MSISDN, text.encode().unwrap()).unwrap();
+    assert!(farm.prompts(MSISDN).unwrap().is_empty());
+    assert!(radio.take().is_empty());
+}
+
+#[test]
+fn bad_subscriber_entries_are_refused() {
+    use idgw_sim::ConfigError;
+    let (farm, _) = farm(None);
+    let mut sub = subscriber("manual", 0);
+    sub.msisdn = "44-77".into();
+    assert!(matches!(
+        farm.provision(sub),
+        Err(ConfigError::BadMsisdn(_))
+    ));
+    let mut sub = subscriber("manual", 0);
+    sub.ota_keys.kic = idgw_sim::config::HexSecret::new(&[1; 8]);
+    assert!(matches!(
+        farm.provision(sub),
+        Err(ConfigError::BadKeyLength { .. })
+    ));
+    let mut sub = subscriber("manual", 0);
+    sub.tar = Some("4944".into());
+    assert!(matches!(farm.provision(sub), Err(ConfigError::BadTar(_))));
+    farm.provision(subscriber("manual", 0)).unwrap();
+    assert!(matches!(
+        farm.provision(subscriber("manual", 0)),
+        Err(ConfigError::Duplicate(_))
+    ));
+    let bad_pin = serde_json::from_value::<idgw_sim::SubscriberConfig>(serde_json::json!({
+        "msisdn": MSISDN, "pin": "12a4", "applet_key": hex::encode(APPLET_KEY),
+        "ota_keys": {"algorithm": "aes128", "kvn": 1, "kic": hex::encode(KIC), "kid": hex::encode(KID)},
+    }));
+    assert!(bad_pin.is_err());
+    // Secrets never print.
+    let shown = format!("{:?}", subscriber("manual", 0));
+    assert!(
+        !shown.contains("1234") && !shown.contains("3333"),
+        "{shown}"
+    );
+}
