@@ -231,7 +231,8 @@ impl SimFarm {
         Ok(())
     }
 
-    /// Lets the automatic user answer prompt `id` after `delay`.
+    /// Lets the automatic user answer prompt `id` after `delay` on a tokio
+    /// timer; outside a tokio runtime it answers at once.
     fn schedule(&self, msisdn: String, id: String, delay: Duration) {
         let farm = self.clone();
         match tokio::runtime::Handle::try_current() {
