@@ -57,11 +57,20 @@ impl AuthOutcome {
         use crate::error::ErrorCode::*;
         Some(match self {
             AuthOutcome::Approved { .. } => return None,
-            AuthOutcome::Denied => (AccessDenied, "The end-user denied the authorization request"),
+            AuthOutcome::Denied => (
+                AccessDenied,
+                "The end-user denied the authorization request",
+            ),
             AuthOutcome::PinBlocked => (AccessDenied, "The SIM PIN is blocked"),
-            AuthOutcome::Unreachable => (TransactionFailed, "The authentication device could not be reached"),
+            AuthOutcome::Unreachable => (
+                TransactionFailed,
+                "The authentication device could not be reached",
+            ),
             AuthOutcome::Expired => (ExpiredToken, "The authentication request has expired"),
-            AuthOutcome::Failed { .. } => (TransactionFailed, "The authentication could not be completed"),
+            AuthOutcome::Failed { .. } => (
+                TransactionFailed,
+                "The authentication could not be completed",
+            ),
         })
     }
 }

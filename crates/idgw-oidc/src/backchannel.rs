@@ -41,15 +41,20 @@ pub struct Incoming<'a> {
 
 /// Validates and accepts a backchannel authentication request. The error carries the
 /// dialect whose table decides its HTTP status.
-pub async fn bc_authorize(op: &Arc<Op>, incoming: Incoming<'_>, now: Millis) -> Result<Acknowledgement, OAuthError> {
+pub async fn bc_authorize(
+    op: &Arc<Op>,
+    incoming: Incoming<'_>,
+    now: Millis,
+) -> Result<Acknowledgement, OAuthError> {
     let (mut params, format) = Params::from_body(incoming.content_type, incoming.body)?;
     // The dialect is known for certain only after client authentication, but the body's
     // format already tells the draft's JSON requests apart.
     let guessed = guess_dialect(None, format, &params);
     let audiences = op.config.audiences(&op.config.bc_authorize_url());
-    let client = client_auth::authenticate(op, incoming.authorization, &mut params, &audiences, now)
-        .await
-        .map_err(|e| e.in_dialect(guessed))?;
+    let client =
+        client_auth::authenticate(op, incoming.authorization, &mut params, &audiences, now)
+            .await
+            .map_err(|e| e.in_dialect(guessed))?;
     let dialect = guess_dialect(Some(&client), format, &params);
     let result = accept(op, &client, params, dialect, now).await;
     op.metrics.bc_authorize(match &result {
@@ -70,18 +75,32 @@ fn guess_dialect(client: Option<&Client>, format: BodyFormat, params: &Params) -
     }
 }
 
-async fn accept(op: &Arc<Op>, client: &Arc<Client>, mut params: Params, dialect: Dialect, now: Millis) -> Result<Acknowledgement, OAuthError> {
+async fn accept(
+    op: &Arc<Op>,
+    client: &Arc<Client>,
+    mut params: Params,
+    dialect: Dialect,
+    now: Millis,
+) -> Result<Acknowledgement, OAuthError> {
     let cfg = &op.config;
     let grants = &client.metadata.grant_types;
     if !grants.is_empty() && !grants.iter().any(|g| crate::token::is_ciba_grant(g)) {
-        return Err(OAuthError::unauthorized_client("this client is not registered for backchannel authentication"));
+        return Err(OAuthError::unauthorized_client(
+            "this client is not registered for backchannel authentication",
+        ));
     }
     if let Some(jwt) = params.remove("request") {
         if let Some(name) = params.names().find(|n| !matches!(*n, "client_id")) {
-            return Err(invalid(format!("parameter {name} must be inside the signed request object")));
+            return Err(invalid(format!(
+                "parameter {name} must be inside the signed request object"
+            )));
         }
         params = request_object::open(op, client, &jwt, dialect, now).await?;
-    } else if client.metadata.backchannel_authentication_request_signing_alg.is_some() {
+    } else if client
+        .metadata
+        .backchannel_authentication_request_signing_alg
+        .is_some()
+    {
         return Err(invalid("this client must send a signed request object"));
     }
 
@@ -90,34 +109,50 @@ async fn accept(op: &Arc<Op>, client: &Arc<Client>, mut params: Params, dialect:
     if !scope.split(' ').any(|s| s == "openid") {
         return Err(OAuthError::invalid_scope("scope must contain openid"));
     }
-    if let Some(bad) = scope.split(' ').filter(|s| !s.is_empty()).find(|s| !client.allows_scope(s)) {
-        return Err(OAuthError::invalid_scope(format!("scope {bad} is not allowed for this client")));
+    if let Some(bad) = scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .find(|s| !client.allows_scope(s))
+    {
+        return Err(OAuthError::invalid_scope(format!(
+            "scope {bad} is not allowed for this client"
+        )));
     }
 
     // Exactly one hint (CIBA Core 7.1).
     let hints: Vec<Hint> = [
-        params.get("login_hint_token").map(|v| Hint::LoginHintToken(v.into())),
-        params.get("id_token_hint").map(|v| Hint::IdTokenHint(v.into())),
+        params
+            .get("login_hint_token")
+            .map(|v| Hint::LoginHintToken(v.into())),
+        params
+            .get("id_token_hint")
+            .map(|v| Hint::IdTokenHint(v.into())),
         params.get("login_hint").map(|v| Hint::LoginHint(v.into())),
     ]
     .into_iter()
     .flatten()
     .collect();
     let [hint] = hints.as_slice() else {
-        return Err(invalid("exactly one of login_hint_token, id_token_hint and login_hint is required"));
+        return Err(invalid(
+            "exactly one of login_hint_token, id_token_hint and login_hint is required",
+        ));
     };
 
     // acr_values: REQUIRED by the MODRNA profile; the first supported value wins.
-    let acr_values = params.get("acr_values").ok_or_else(|| invalid("missing required parameter acr_values"))?;
-    let (acr, pin_required) =
-        choose_acr(acr_values).ok_or_else(|| invalid("none of the acr_values is supported (2, 3, mod-pr, mod-mf)"))?;
+    let acr_values = params
+        .get("acr_values")
+        .ok_or_else(|| invalid("missing required parameter acr_values"))?;
+    let (acr, pin_required) = choose_acr(acr_values)
+        .ok_or_else(|| invalid("none of the acr_values is supported (2, 3, mod-pr, mod-mf)"))?;
 
     let binding_message = params.get("binding_message").map(str::to_string);
     if let Some(m) = &binding_message {
         if m.chars().count() > MAX_BINDING_MESSAGE || m.chars().any(char::is_control) {
             return Err(OAuthError::new(
                 ErrorCode::InvalidBindingMessage,
-                format!("binding_message must be at most {MAX_BINDING_MESSAGE} printable characters"),
+                format!(
+                    "binding_message must be at most {MAX_BINDING_MESSAGE} printable characters"
+                ),
             ));
         }
     }
@@ -132,26 +167,40 @@ async fn accept(op: &Arc<Op>, client: &Arc<Client>, mut params: Params, dialect:
                 .ok_or_else(|| invalid("requested_expiry must be a positive integer"))?,
         ),
     };
-    let expires_in = requested_expiry.unwrap_or(cfg.default_expires_in_s).min(cfg.max_expires_in_s);
+    let expires_in = requested_expiry
+        .unwrap_or(cfg.default_expires_in_s)
+        .min(cfg.max_expires_in_s);
 
-    let (delivery, notification_endpoint, client_notification_token, client_req_id) = delivery(client, &params, dialect)?;
+    let (delivery, notification_endpoint, client_notification_token, client_req_id) =
+        delivery(client, &params, dialect)?;
 
     // Who is to be authenticated.
     let msisdn = hint::resolve(op, client, hint, dialect, now).await?;
     let subscriber = op.store.subscriber(&msisdn).await?.ok_or_else(|| {
-        OAuthError::unknown_user_id("the subscriber named by the hint is not known").in_dialect(dialect)
+        OAuthError::unknown_user_id("the subscriber named by the hint is not known")
+            .in_dialect(dialect)
     })?;
     if client.metadata.backchannel_user_code_parameter {
-        let code = params
-            .get("user_code")
-            .ok_or_else(|| OAuthError::new(ErrorCode::MissingUserCode, "user_code is required for this client"))?;
+        let code = params.get("user_code").ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::MissingUserCode,
+                "user_code is required for this client",
+            )
+        })?;
         if subscriber.user_code.as_deref() != Some(code) {
-            return Err(OAuthError::new(ErrorCode::InvalidUserCode, "user_code is not valid for this user"));
+            return Err(OAuthError::new(
+                ErrorCode::InvalidUserCode,
+                "user_code is not valid for this user",
+            ));
         }
     }
 
     let sub = op.pcr(&client.sector, &msisdn).await?;
-    let display_text = display_text(client.display_name(), params.get("context"), binding_message.as_deref());
+    let display_text = display_text(
+        client.display_name(),
+        params.get("context"),
+        binding_message.as_deref(),
+    );
     let auth_req_id = random_token();
     let interval = cfg.interval_s;
     let request = AcceptedRequest {
@@ -184,14 +233,32 @@ async fn accept(op: &Arc<Op>, client: &Arc<Client>, mut params: Params, dialect:
     };
     match op.store.insert_transaction(&row).await {
         Ok(()) => {}
-        Err(StoreError::Busy) => return Err(OAuthError::access_denied("The User is busy with another transaction")),
+        Err(StoreError::Busy) => {
+            return Err(OAuthError::access_denied(
+                "The User is busy with another transaction",
+            ))
+        }
         Err(e) => return Err(e.into()),
     }
-    op.event(&auth_req_id, request.correlation_id.as_deref(), "RP", "POST /bc-authorize", "accepted", None).await;
+    op.event(
+        &auth_req_id,
+        request.correlation_id.as_deref(),
+        "RP",
+        "POST /bc-authorize",
+        "accepted",
+        None,
+    )
+    .await;
     let correlation_id = request.correlation_id.clone();
     spawn_authentication(op.clone(), row, request);
-    let polls = delivery == DeliveryMode::Poll || (delivery == DeliveryMode::Ping && !dialect.is_draft());
-    Ok(Acknowledgement { auth_req_id, expires_in, interval: polls.then_some(interval), correlation_id })
+    let polls =
+        delivery == DeliveryMode::Poll || (delivery == DeliveryMode::Ping && !dialect.is_draft());
+    Ok(Acknowledgement {
+        auth_req_id,
+        expires_in,
+        interval: polls.then_some(interval),
+        correlation_id,
+    })
 }
 
 fn invalid(description: impl Into<String>) -> OAuthError {
@@ -207,7 +274,9 @@ fn delivery(client: &Client, params: &Params, dialect: Dialect) -> Result<Delive
     let token = params.get("client_notification_token").map(str::to_string);
     if let Some(t) = &token {
         if t.len() > MAX_NOTIFICATION_TOKEN {
-            return Err(invalid(format!("client_notification_token exceeds {MAX_NOTIFICATION_TOKEN} characters")));
+            return Err(invalid(format!(
+                "client_notification_token exceeds {MAX_NOTIFICATION_TOKEN} characters"
+            )));
         }
     }
     let client_req_id = params.get("client_req_id").map(str::to_string);
@@ -218,17 +287,30 @@ fn delivery(client: &Client, params: &Params, dialect: Dialect) -> Result<Delive
     }
     let endpoint = match params.get("client_notification_endpoint") {
         // A per-request endpoint must be one the client registered: no open relay.
-        Some(url) if client.registered_notification_urls().any(|u| u == url) => Some(url.to_string()),
-        Some(_) => return Err(invalid("client_notification_endpoint is not registered for this client")),
-        None => client.metadata.backchannel_client_notification_endpoint.clone(),
+        Some(url) if client.registered_notification_urls().any(|u| u == url) => {
+            Some(url.to_string())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "client_notification_endpoint is not registered for this client",
+            ))
+        }
+        None => client
+            .metadata
+            .backchannel_client_notification_endpoint
+            .clone(),
     };
     match mode {
         DeliveryMode::Poll => Ok((mode, None, None, client_req_id)),
         DeliveryMode::Ping | DeliveryMode::Push => {
-            let endpoint = endpoint.ok_or_else(|| invalid("no client notification endpoint is registered"))?;
-            let bearer_ok = token.is_some() || (dialect == Dialect::Sequence && client_req_id.is_some());
+            let endpoint =
+                endpoint.ok_or_else(|| invalid("no client notification endpoint is registered"))?;
+            let bearer_ok =
+                token.is_some() || (dialect == Dialect::Sequence && client_req_id.is_some());
             if !bearer_ok {
-                return Err(invalid("client_notification_token is required for ping and push clients"));
+                return Err(invalid(
+                    "client_notification_token is required for ping and push clients",
+                ));
             }
             Ok((mode, Some(endpoint), token, client_req_id))
         }
@@ -236,7 +318,11 @@ fn delivery(client: &Client, params: &Params, dialect: Dialect) -> Result<Delive
 }
 
 /// The text shown on the handset: who asks, why, and the binding message to compare.
-pub fn display_text(client_name: &str, context: Option<&str>, binding_message: Option<&str>) -> String {
+pub fn display_text(
+    client_name: &str,
+    context: Option<&str>,
+    binding_message: Option<&str>,
+) -> String {
     let mut text = client_name.to_string();
     if let Some(c) = context {
         text.push_str(": ");

@@ -145,7 +145,9 @@ impl Client {
 
 /// `https://...`, or `http://` on a loopback host (DESIGN.md section 3).
 pub fn is_acceptable_url(raw: &str) -> bool {
-    let Ok(url) = url::Url::parse(raw) else { return false };
+    let Ok(url) = url::Url::parse(raw) else {
+        return false;
+    };
     match url.scheme() {
         "https" => url.host().is_some(),
         "http" => match url.host() {
@@ -175,16 +177,28 @@ pub fn secret_matches(key: &[u8], stored: &[u8], presented: &str) -> bool {
 impl Client {
     /// Validates metadata and derives keys and sector. The secret hash is computed by the
     /// caller, who holds the server key.
-    pub fn from_metadata(metadata: ClientMetadata, secret_hash: Option<Vec<u8>>) -> Result<Client, ClientError> {
+    pub fn from_metadata(
+        metadata: ClientMetadata,
+        secret_hash: Option<Vec<u8>>,
+    ) -> Result<Client, ClientError> {
         let m = &metadata;
         if m.client_id.is_empty() {
             return Err(ClientError::NoClientId);
         }
-        let needs_secret = matches!(m.token_endpoint_auth_method, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost);
+        let needs_secret = matches!(
+            m.token_endpoint_auth_method,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        );
         if needs_secret && secret_hash.is_none() {
             return Err(ClientError::NoSecret(m.token_endpoint_auth_method.as_str()));
         }
-        for alg in [&m.backchannel_authentication_request_signing_alg, &m.request_object_signing_alg].into_iter().flatten() {
+        for alg in [
+            &m.backchannel_authentication_request_signing_alg,
+            &m.request_object_signing_alg,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if !crate::jose::SUPPORTED_ALGS.contains(&alg.as_str()) {
                 return Err(ClientError::Alg(alg.clone()));
             }
@@ -198,7 +212,9 @@ impl Client {
         if needs_keys && keys.is_empty() {
             return Err(ClientError::NoKeys);
         }
-        if m.backchannel_token_delivery_mode != DeliveryMode::Poll && m.backchannel_client_notification_endpoint.is_none() {
+        if m.backchannel_token_delivery_mode != DeliveryMode::Poll
+            && m.backchannel_client_notification_endpoint.is_none()
+        {
             return Err(ClientError::NoNotificationEndpoint);
         }
         let urls = m
@@ -214,14 +230,23 @@ impl Client {
             }
         }
         let sector = sector_of(m);
-        Ok(Client { metadata, secret_hash, keys, sector })
+        Ok(Client {
+            metadata,
+            secret_hash,
+            keys,
+            sector,
+        })
     }
 }
 
 /// OIDC Core 8.1: the host of `sector_identifier_uri`, else the host of the registered URIs,
 /// else the client id (a client without URIs is its own sector).
 fn sector_of(m: &ClientMetadata) -> String {
-    let host = |u: &String| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_string));
+    let host = |u: &String| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    };
     m.sector_identifier_uri
         .iter()
         .chain(&m.redirect_uris)
@@ -249,27 +274,52 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        assert!(serde_json::from_value::<ClientMetadata>(serde_json::json!({"client_id": "a", "colour": 1})).is_err());
+        assert!(serde_json::from_value::<ClientMetadata>(
+            serde_json::json!({"client_id": "a", "colour": 1})
+        )
+        .is_err());
     }
 
     #[test]
     fn ping_needs_an_endpoint_and_urls_must_be_https_off_loopback() {
-        let m = meta(serde_json::json!({"client_id": "a", "backchannel_token_delivery_mode": "ping"}));
-        assert!(matches!(Client::from_metadata(m, Some(vec![1])), Err(ClientError::NoNotificationEndpoint)));
-        let m = meta(serde_json::json!({"client_id": "a", "backchannel_token_delivery_mode": "push",
-            "backchannel_client_notification_endpoint": "http://sp.example/cb"}));
-        assert!(matches!(Client::from_metadata(m, Some(vec![1])), Err(ClientError::InsecureUrl(_))));
-        let m = meta(serde_json::json!({"client_id": "a", "backchannel_token_delivery_mode": "push",
-            "backchannel_client_notification_endpoint": "http://127.0.0.1:9/cb"}));
-        assert_eq!(Client::from_metadata(m, Some(vec![1])).unwrap().sector, "127.0.0.1");
+        let m =
+            meta(serde_json::json!({"client_id": "a", "backchannel_token_delivery_mode": "ping"}));
+        assert!(matches!(
+            Client::from_metadata(m, Some(vec![1])),
+            Err(ClientError::NoNotificationEndpoint)
+        ));
+        let m = meta(
+            serde_json::json!({"client_id": "a", "backchannel_token_delivery_mode": "push",
+            "backchannel_client_notification_endpoint": "http://sp.example/cb"}),
+        );
+        assert!(matches!(
+            Client::from_metadata(m, Some(vec![1])),
+            Err(ClientError::InsecureUrl(_))
+        ));
+        let m = meta(
+            serde_json::json!({"client_id": "a", "backchannel_token_delivery_mode": "push",
+            "backchannel_client_notification_endpoint": "http://127.0.0.1:9/cb"}),
+        );
+        assert_eq!(
+            Client::from_metadata(m, Some(vec![1])).unwrap().sector,
+            "127.0.0.1"
+        );
     }
 
     #[test]
     fn sector_prefers_sector_identifier_uri() {
-        let m = meta(serde_json::json!({"client_id": "a", "redirect_uris": ["https://app.bank.example/cb"],
-            "sector_identifier_uri": "https://bank.example/sector.json"}));
-        assert_eq!(Client::from_metadata(m, Some(vec![1])).unwrap().sector, "bank.example");
+        let m = meta(
+            serde_json::json!({"client_id": "a", "redirect_uris": ["https://app.bank.example/cb"],
+            "sector_identifier_uri": "https://bank.example/sector.json"}),
+        );
+        assert_eq!(
+            Client::from_metadata(m, Some(vec![1])).unwrap().sector,
+            "bank.example"
+        );
         let m = meta(serde_json::json!({"client_id": "a"}));
-        assert_eq!(Client::from_metadata(m, Some(vec![1])).unwrap().sector, "client:a");
+        assert_eq!(
+            Client::from_metadata(m, Some(vec![1])).unwrap().sector,
+            "client:a"
+        );
     }
 }

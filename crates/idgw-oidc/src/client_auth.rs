@@ -18,14 +18,24 @@ pub const SKEW_S: i64 = 60;
 
 /// Credentials as presented, before they are checked.
 enum Presented {
-    Secret { client_id: String, secret: String, method: AuthMethod },
-    Assertion { client_id: Option<String>, assertion: String },
+    Secret {
+        client_id: String,
+        secret: String,
+        method: AuthMethod,
+    },
+    Assertion {
+        client_id: Option<String>,
+        assertion: String,
+    },
 }
 
 /// RFC 6749 2.3.1: the id and secret are form-urlencoded before Basic encoding.
 fn parse_basic(header: &str) -> Result<(String, String), OAuthError> {
     let bad = || OAuthError::invalid_client("malformed Basic authorization header");
-    let encoded = header.strip_prefix("Basic ").or_else(|| header.strip_prefix("basic ")).ok_or_else(bad)?;
+    let encoded = header
+        .strip_prefix("Basic ")
+        .or_else(|| header.strip_prefix("basic "))
+        .ok_or_else(bad)?;
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
     let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
@@ -61,7 +71,9 @@ fn presented(authorization: Option<&str>, params: &mut Params) -> Result<Present
     let body_client_id = params.remove("client_id");
     let methods = basic.is_some() as u8 + post_secret.is_some() as u8 + assertion.is_some() as u8;
     if methods > 1 {
-        return Err(OAuthError::invalid_request("more than one client authentication method used"));
+        return Err(OAuthError::invalid_request(
+            "more than one client authentication method used",
+        ));
     }
     if let Some(header) = basic {
         let (client_id, secret) = parse_basic(header).map_err(|mut e| {
@@ -69,21 +81,39 @@ fn presented(authorization: Option<&str>, params: &mut Params) -> Result<Present
             e
         })?;
         if body_client_id.as_deref().is_some_and(|id| id != client_id) {
-            return Err(OAuthError::invalid_request("client_id does not match the authorization header"));
+            return Err(OAuthError::invalid_request(
+                "client_id does not match the authorization header",
+            ));
         }
-        return Ok(Presented::Secret { client_id, secret, method: AuthMethod::ClientSecretBasic });
+        return Ok(Presented::Secret {
+            client_id,
+            secret,
+            method: AuthMethod::ClientSecretBasic,
+        });
     }
     if let Some(secret) = post_secret {
-        let client_id = body_client_id.ok_or_else(|| OAuthError::invalid_request("client_secret without client_id"))?;
-        return Ok(Presented::Secret { client_id, secret, method: AuthMethod::ClientSecretPost });
+        let client_id = body_client_id
+            .ok_or_else(|| OAuthError::invalid_request("client_secret without client_id"))?;
+        return Ok(Presented::Secret {
+            client_id,
+            secret,
+            method: AuthMethod::ClientSecretPost,
+        });
     }
     if let Some(assertion) = assertion {
         if assertion_type.as_deref() != Some(JWT_BEARER) {
-            return Err(OAuthError::invalid_request(format!("client_assertion_type must be {JWT_BEARER}")));
+            return Err(OAuthError::invalid_request(format!(
+                "client_assertion_type must be {JWT_BEARER}"
+            )));
         }
-        return Ok(Presented::Assertion { client_id: body_client_id, assertion });
+        return Ok(Presented::Assertion {
+            client_id: body_client_id,
+            assertion,
+        });
     }
-    Err(OAuthError::invalid_client("client authentication is required"))
+    Err(OAuthError::invalid_client(
+        "client authentication is required",
+    ))
 }
 
 /// Authenticates the client of a request, removing the credentials from `params`.
@@ -100,7 +130,11 @@ pub async fn authenticate(
     let presented = presented(authorization, params)?;
     let unknown = || OAuthError::invalid_client("unknown client or bad credentials");
     match presented {
-        Presented::Secret { client_id, secret, method } => {
+        Presented::Secret {
+            client_id,
+            secret,
+            method,
+        } => {
             let client = op.clients.get(&client_id, now).await?.ok_or_else(|| {
                 let mut e = unknown();
                 e.basic_auth = method == AuthMethod::ClientSecretBasic;
@@ -123,9 +157,10 @@ pub async fn authenticate(
             }
             Ok(client)
         }
-        Presented::Assertion { client_id, assertion } => {
-            verify_assertion(op, client_id.as_deref(), &assertion, audiences, now).await
-        }
+        Presented::Assertion {
+            client_id,
+            assertion,
+        } => verify_assertion(op, client_id.as_deref(), &assertion, audiences, now).await,
     }
 }
 
@@ -143,7 +178,9 @@ async fn verify_assertion(
         .ok_or_else(|| OAuthError::invalid_client("client_assertion is not a JWT"))?;
     let sub = payload.get("sub").and_then(|v| v.as_str()).unwrap_or("");
     if client_id.is_some_and(|id| id != sub) {
-        return Err(OAuthError::invalid_client("client_id does not match the assertion subject"));
+        return Err(OAuthError::invalid_client(
+            "client_id does not match the assertion subject",
+        ));
     }
     let client = op
         .clients
@@ -164,27 +201,46 @@ async fn verify_assertion(
         .keys
         .verify(assertion, &allowed)
         .map_err(|e| OAuthError::invalid_client(format!("client_assertion rejected: {e}")))?;
-    if claims.get("iss").and_then(|v| v.as_str()) != Some(client.id()) || claims.get("sub").and_then(|v| v.as_str()) != Some(client.id()) {
-        return Err(OAuthError::invalid_client("client_assertion iss and sub must be the client_id"));
+    if claims.get("iss").and_then(|v| v.as_str()) != Some(client.id())
+        || claims.get("sub").and_then(|v| v.as_str()) != Some(client.id())
+    {
+        return Err(OAuthError::invalid_client(
+            "client_assertion iss and sub must be the client_id",
+        ));
     }
     if !audience_matches(&claims, audiences) {
-        return Err(OAuthError::invalid_client("client_assertion aud does not name this endpoint"));
+        return Err(OAuthError::invalid_client(
+            "client_assertion aud does not name this endpoint",
+        ));
     }
     let now_s = now / 1000;
-    let exp = numeric_claim(&claims, "exp").ok_or_else(|| OAuthError::invalid_client("client_assertion has no exp"))?;
+    let exp = numeric_claim(&claims, "exp")
+        .ok_or_else(|| OAuthError::invalid_client("client_assertion has no exp"))?;
     if exp + SKEW_S < now_s {
         return Err(OAuthError::invalid_client("client_assertion has expired"));
     }
     if numeric_claim(&claims, "iat").is_some_and(|iat| iat > now_s + SKEW_S) {
-        return Err(OAuthError::invalid_client("client_assertion iat is in the future"));
+        return Err(OAuthError::invalid_client(
+            "client_assertion iat is in the future",
+        ));
     }
     let jti = claims
         .get("jti")
         .and_then(|v| v.as_str())
         .filter(|j| !j.is_empty())
         .ok_or_else(|| OAuthError::invalid_client("client_assertion has no jti"))?;
-    if !op.store.use_jti(&format!("assertion:{}", client.id()), jti, (exp + SKEW_S) * 1000).await? {
-        return Err(OAuthError::invalid_client("client_assertion jti was already used"));
+    if !op
+        .store
+        .use_jti(
+            &format!("assertion:{}", client.id()),
+            jti,
+            (exp + SKEW_S) * 1000,
+        )
+        .await?
+    {
+        return Err(OAuthError::invalid_client(
+            "client_assertion jti was already used",
+        ));
     }
     Ok(client)
 }
@@ -197,7 +253,10 @@ mod tests {
     fn basic_credentials_are_form_decoded() {
         // id "sp 1", secret "a:b%c" -> form-encoded "sp+1" and "a%3Ab%25c".
         let header = format!("Basic {}", STANDARD.encode("sp+1:a%3Ab%25c"));
-        assert_eq!(parse_basic(&header).unwrap(), ("sp 1".to_string(), "a:b%c".to_string()));
+        assert_eq!(
+            parse_basic(&header).unwrap(),
+            ("sp 1".to_string(), "a:b%c".to_string())
+        );
         assert!(parse_basic("Basic !!!").is_err());
         assert!(parse_basic(&format!("Basic {}", STANDARD.encode("nocolon"))).is_err());
     }

@@ -202,10 +202,16 @@ impl IntoResponse for OAuthError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if status == StatusCode::UNAUTHORIZED && self.basic_auth {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"idgw\""));
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"idgw\""),
+            );
         }
         if self.bearer {
-            let value = format!("Bearer error=\"{}\", error_description=\"{}\"", self.code, self.description);
+            let value = format!(
+                "Bearer error=\"{}\", error_description=\"{}\"",
+                self.code, self.description
+            );
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.insert(header::WWW_AUTHENTICATE, v);
             }
@@ -230,12 +236,24 @@ mod tests {
     fn status_follows_the_dialect() {
         let e = OAuthError::unknown_user_id("x");
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(e.clone().in_dialect(Dialect::Draft2017).status(), StatusCode::NOT_FOUND);
-        assert_eq!(OAuthError::access_denied("x").status(), StatusCode::FORBIDDEN);
-        assert_eq!(OAuthError::invalid_client("x").status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            e.clone().in_dialect(Dialect::Draft2017).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            OAuthError::access_denied("x").status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            OAuthError::invalid_client("x").status(),
+            StatusCode::UNAUTHORIZED
+        );
         let u = OAuthError::unauthorized_client("x");
         assert_eq!(u.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(u.in_dialect(Dialect::Sequence).status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            u.in_dialect(Dialect::Sequence).status(),
+            StatusCode::FORBIDDEN
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Grant type of the sequence diagram's notification body.
-pub const BACKCHANNEL_TOKEN_RESPONSE: &str = "urn:openid:params:modrna:grant-type:backchannel_token_response";
+pub const BACKCHANNEL_TOKEN_RESPONSE: &str =
+    "urn:openid:params:modrna:grant-type:backchannel_token_response";
 
 /// Hands an accepted transaction to the authenticator in the background.
 pub fn spawn_authentication(op: Arc<Op>, row: TransactionRow, request: AcceptedRequest) {
@@ -27,9 +28,22 @@ pub fn spawn_authentication(op: Arc<Op>, row: TransactionRow, request: AcceptedR
             pin_required: request.pin_required,
             expires_at: row.expires_at,
         };
-        op.event(&row.auth_req_id, request.correlation_id.as_deref(), "OP", "Authenticate(MSISDN)", "sent", None).await;
+        op.event(
+            &row.auth_req_id,
+            request.correlation_id.as_deref(),
+            "OP",
+            "Authenticate(MSISDN)",
+            "sent",
+            None,
+        )
+        .await;
         let left = (row.expires_at - op.now()).max(0) as u64;
-        let outcome = match tokio::time::timeout(std::time::Duration::from_millis(left), op.authenticator.authenticate(auth)).await {
+        let outcome = match tokio::time::timeout(
+            std::time::Duration::from_millis(left),
+            op.authenticator.authenticate(auth),
+        )
+        .await
+        {
             Ok(outcome) => outcome,
             Err(_) => AuthOutcome::Expired,
         };
@@ -68,7 +82,10 @@ pub async fn complete(
         notification: None,
         now,
     };
-    let bearer = request.client_notification_token.clone().or_else(|| request.client_req_id.clone());
+    let bearer = request
+        .client_notification_token
+        .clone()
+        .or_else(|| request.client_req_id.clone());
     let deadline = row.expires_at.max(now + 60_000);
     if let (Some(url), Some(bearer)) = (request.notification_endpoint.clone(), bearer) {
         let body = match (request.delivery, &outcome) {
@@ -81,7 +98,14 @@ pub async fn complete(
                     hashed_login_hint: request.hashed_login_hint.as_deref(),
                     auth_req_id: Some(&row.auth_req_id),
                 };
-                let issued = mint(op, &row.client_id, Some(&row.auth_req_id), &grant, &extras, now)?;
+                let issued = mint(
+                    op,
+                    &row.client_id,
+                    Some(&row.auth_req_id),
+                    &grant,
+                    &extras,
+                    now,
+                )?;
                 finish.state = TxState::Redeemed;
                 finish.tokens = issued.rows.clone();
                 let mut body = issued.response();
@@ -90,7 +114,9 @@ pub async fn complete(
             }
             (DeliveryMode::Push, _) => {
                 let (code, description) = outcome.error().expect("not approved");
-                Some(json!({ "auth_req_id": row.auth_req_id, "error": code.as_str(), "error_description": description }))
+                Some(
+                    json!({ "auth_req_id": row.auth_req_id, "error": code.as_str(), "error_description": description }),
+                )
             }
             (DeliveryMode::Poll, _) => None,
         };
@@ -99,10 +125,19 @@ pub async fn complete(
                 body["grant_type"] = json!(BACKCHANNEL_TOKEN_RESPONSE);
                 body["client_req_id"] = json!(request.client_req_id);
             }
-            NewNotification { auth_req_id: row.auth_req_id.clone(), url, bearer, body: body.to_string(), deadline }
+            NewNotification {
+                auth_req_id: row.auth_req_id.clone(),
+                url,
+                bearer,
+                body: body.to_string(),
+                deadline,
+            }
         });
     }
-    let done = op.store.finish_transaction(TxState::Pending, &finish).await?;
+    let done = op
+        .store
+        .finish_transaction(TxState::Pending, &finish)
+        .await?;
     if done {
         let label = finish.state.as_str();
         op.metrics.transaction_ended(label);
@@ -110,7 +145,15 @@ pub async fn complete(
             AuthOutcome::Approved { .. } => "Authentication OK".to_string(),
             other => format!("{other:?}"),
         };
-        op.event(&row.auth_req_id, request.correlation_id.as_deref(), "OP", &step, label, None).await;
+        op.event(
+            &row.auth_req_id,
+            request.correlation_id.as_deref(),
+            "OP",
+            &step,
+            label,
+            None,
+        )
+        .await;
         if finish.notification.is_some() {
             op.outbox_wake.notify_one();
         }
@@ -147,8 +190,17 @@ pub async fn sweep_expired(op: &Op, now: Millis) -> Result<usize, OAuthError> {
     for row in due {
         let Some(request) = parse_request(&row) else {
             // Unreadable: still end it, so the subscriber is free and polls see an end.
-            let finish = Finish { auth_req_id: row.auth_req_id.clone(), state: TxState::Failed, outcome: None, tokens: vec![], notification: None, now };
-            op.store.finish_transaction(TxState::Pending, &finish).await?;
+            let finish = Finish {
+                auth_req_id: row.auth_req_id.clone(),
+                state: TxState::Failed,
+                outcome: None,
+                tokens: vec![],
+                notification: None,
+                now,
+            };
+            op.store
+                .finish_transaction(TxState::Pending, &finish)
+                .await?;
             continue;
         };
         if complete(op, &row, &request, AuthOutcome::Expired, now).await? {

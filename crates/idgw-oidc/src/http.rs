@@ -16,25 +16,35 @@ use std::sync::Arc;
 
 pub fn router(op: Arc<Op>) -> Router {
     Router::new()
-        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .route("/jwks.json", get(jwks))
         .route("/bc-authorize", post(backchannel))
         .route("/token", post(token_endpoint))
         .route("/userinfo", get(userinfo_endpoint).post(userinfo_endpoint))
-        .route("/premiuminfo", get(userinfo_endpoint).post(userinfo_endpoint))
+        .route(
+            "/premiuminfo",
+            get(userinfo_endpoint).post(userinfo_endpoint),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY + 1))
         .with_state(op)
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// JSON with `Cache-Control: no-store` (RFC 6749 5.1, CIBA Core 7.3).
 fn no_store(body: impl serde::Serialize) -> Response {
     let mut response = Json(body).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
 }
 
@@ -44,12 +54,21 @@ async fn openid_configuration(State(op): State<Arc<Op>>) -> Response {
 
 async fn jwks(State(op): State<Arc<Op>>) -> Response {
     let mut response = Json(op.keys.public_jwks().clone()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
     response
 }
 
-async fn backchannel(State(op): State<Arc<Op>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let Ok(body) = body else { return body_too_large() };
+async fn backchannel(
+    State(op): State<Arc<Op>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return body_too_large();
+    };
     let now = op.now();
     let incoming = Incoming {
         authorization: header_str(&headers, header::AUTHORIZATION),
@@ -62,8 +81,14 @@ async fn backchannel(State(op): State<Arc<Op>>, headers: HeaderMap, body: Result
     }
 }
 
-async fn token_endpoint(State(op): State<Arc<Op>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let Ok(body) = body else { return body_too_large() };
+async fn token_endpoint(
+    State(op): State<Arc<Op>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return body_too_large();
+    };
     let now = op.now();
     let authorization = header_str(&headers, header::AUTHORIZATION);
     let content_type = header_str(&headers, header::CONTENT_TYPE);
@@ -73,8 +98,15 @@ async fn token_endpoint(State(op): State<Arc<Op>>, headers: HeaderMap, body: Res
     }
 }
 
-async fn userinfo_endpoint(State(op): State<Arc<Op>>, method: Method, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let Ok(body) = body else { return body_too_large() };
+async fn userinfo_endpoint(
+    State(op): State<Arc<Op>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return body_too_large();
+    };
     let now = op.now();
     let form_token = if method == Method::POST && !body.is_empty() {
         match Params::from_body(header_str(&headers, header::CONTENT_TYPE), &body) {
@@ -84,7 +116,14 @@ async fn userinfo_endpoint(State(op): State<Arc<Op>>, method: Method, headers: H
     } else {
         None
     };
-    match userinfo::userinfo(&op, header_str(&headers, header::AUTHORIZATION), form_token.as_deref(), now).await {
+    match userinfo::userinfo(
+        &op,
+        header_str(&headers, header::AUTHORIZATION),
+        form_token.as_deref(),
+        now,
+    )
+    .await
+    {
         Ok(claims) => no_store(claims),
         Err(e) => e.into_response(),
     }

@@ -63,7 +63,10 @@ impl KeySet {
     /// Builds verifiers for every usable key of a JWK Set document. Keys with `use` = `enc`
     /// are skipped; a key without `alg` gets a verifier for each supported alg of its type.
     pub fn from_jwks(jwks: &Value) -> Result<KeySet, String> {
-        let keys = jwks.get("keys").and_then(Value::as_array).ok_or("jwks has no keys array")?;
+        let keys = jwks
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or("jwks has no keys array")?;
         let mut set = KeySet::default();
         for key in keys {
             let map = key.as_object().ok_or("jwks key is not an object")?.clone();
@@ -87,8 +90,13 @@ impl KeySet {
             _ => return Ok(()),
         };
         for alg in algs {
-            let verifier = verifier_for(alg, jwk).map_err(|e| format!("key unusable for {alg}: {e}"))?;
-            self.verifiers.push(KeyVerifier { kid: jwk.key_id().map(str::to_string), alg, verifier });
+            let verifier =
+                verifier_for(alg, jwk).map_err(|e| format!("key unusable for {alg}: {e}"))?;
+            self.verifiers.push(KeyVerifier {
+                kid: jwk.key_id().map(str::to_string),
+                alg,
+                verifier,
+            });
         }
         Ok(())
     }
@@ -98,9 +106,17 @@ impl KeySet {
     }
 
     /// Verifies a compact JWS whose `alg` is in `allowed`, returning its header and claims.
-    pub fn verify(&self, token: &str, allowed: &[&str]) -> Result<(JwsHeader, Map<String, Value>), JoseFailure> {
+    pub fn verify(
+        &self,
+        token: &str,
+        allowed: &[&str],
+    ) -> Result<(JwsHeader, Map<String, Value>), JoseFailure> {
         let header = josekit::jwt::decode_header(token).map_err(|_| JoseFailure::Malformed)?;
-        let alg = header.claim("alg").and_then(Value::as_str).unwrap_or("").to_string();
+        let alg = header
+            .claim("alg")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if !allowed.contains(&alg.as_str()) || !SUPPORTED_ALGS.contains(&alg.as_str()) {
             return Err(JoseFailure::Alg(alg));
         }
@@ -117,8 +133,9 @@ impl KeySet {
             _ if kid.is_none() => return Err(JoseFailure::AmbiguousKey),
             [first, ..] => first,
         };
-        let (payload, header) = josekit::jws::deserialize_compact(token, verifier.verifier.as_ref())
-            .map_err(|_| JoseFailure::Signature)?;
+        let (payload, header) =
+            josekit::jws::deserialize_compact(token, verifier.verifier.as_ref())
+                .map_err(|_| JoseFailure::Signature)?;
         match serde_json::from_slice(&payload) {
             Ok(Value::Object(claims)) => Ok((header, claims)),
             _ => Err(JoseFailure::Payload),
@@ -148,14 +165,19 @@ pub fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
 
 /// Reads a numeric date claim (RFC 7519 2), seconds since the epoch.
 pub fn numeric_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
-    claims.get(name).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    claims
+        .get(name)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
 }
 
 /// Whether `aud` (string or array) contains one of `expected`.
 pub fn audience_matches(claims: &Map<String, Value>, expected: &[&str]) -> bool {
     match claims.get("aud") {
         Some(Value::String(a)) => expected.contains(&a.as_str()),
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|a| expected.contains(&a)),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| expected.contains(&a)),
         _ => false,
     }
 }
@@ -168,7 +190,10 @@ mod tests {
     fn at_hash_matches_oidc_core_example() {
         // OIDC Core 1.0 Appendix A.3: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
         // has at_hash "77QmUPtjPfzWtF2AnpK9RQ".
-        assert_eq!(half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(
+            half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
     }
 
     #[test]
@@ -183,12 +208,21 @@ mod tests {
         let token = josekit::jws::serialize_compact(br#"{"a":1}"#, &header, &signer).unwrap();
         let (_, claims) = set.verify(&token, SUPPORTED_ALGS).unwrap();
         assert_eq!(claims["a"], 1);
-        assert!(matches!(set.verify(&token, &["RS256"]), Err(JoseFailure::Alg(_))));
+        assert!(matches!(
+            set.verify(&token, &["RS256"]),
+            Err(JoseFailure::Alg(_))
+        ));
         let unsigned = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(br#"{"a":1}"#));
-        assert!(matches!(set.verify(&unsigned, SUPPORTED_ALGS), Err(JoseFailure::Alg(_))));
+        assert!(matches!(
+            set.verify(&unsigned, SUPPORTED_ALGS),
+            Err(JoseFailure::Alg(_))
+        ));
         let mut parts: Vec<&str> = token.split('.').collect();
         let other = b64(br#"{"a":2}"#);
         parts[1] = &other;
-        assert!(matches!(set.verify(&parts.join("."), SUPPORTED_ALGS), Err(JoseFailure::Signature)));
+        assert!(matches!(
+            set.verify(&parts.join("."), SUPPORTED_ALGS),
+            Err(JoseFailure::Signature)
+        ));
     }
 }

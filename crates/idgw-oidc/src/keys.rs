@@ -74,16 +74,27 @@ fn signer_for(alg: &str, jwk: &Jwk) -> Result<Box<dyn JwsSigner>, KeyError> {
 impl KeyRing {
     /// Loads the keys from the store, generating whatever is missing: a signing key for
     /// `signing_alg` and an encryption key.
-    pub async fn load_or_generate(store: &dyn Store, signing_alg: &str, now: Millis) -> Result<KeyRing, KeyError> {
+    pub async fn load_or_generate(
+        store: &dyn Store,
+        signing_alg: &str,
+        now: Millis,
+    ) -> Result<KeyRing, KeyError> {
         static_alg(signing_alg)?;
         let mut keys = store.keys().await?;
-        let has_signing = keys.iter().any(|k| k.key_use == "sig" && k.alg == signing_alg && k.retired_at.is_none());
+        let has_signing = keys
+            .iter()
+            .any(|k| k.key_use == "sig" && k.alg == signing_alg && k.retired_at.is_none());
         if !has_signing {
             let key = generate(signing_alg, "sig", now)?;
             store.insert_key(&key).await?;
         }
-        if !keys.iter().any(|k| k.key_use == "enc" && k.retired_at.is_none()) {
-            store.insert_key(&generate("RSA-OAEP-256", "enc", now)?).await?;
+        if !keys
+            .iter()
+            .any(|k| k.key_use == "enc" && k.retired_at.is_none())
+        {
+            store
+                .insert_key(&generate("RSA-OAEP-256", "enc", now)?)
+                .await?;
         }
         if !has_signing || keys.is_empty() {
             // Another node may have generated concurrently: read back what the store holds.
@@ -94,7 +105,11 @@ impl KeyRing {
 
     /// Rotates the signing key: a new key signs from now on, the old one stays in the JWKS
     /// for verification.
-    pub async fn rotate(store: &dyn Store, signing_alg: &str, now: Millis) -> Result<String, KeyError> {
+    pub async fn rotate(
+        store: &dyn Store,
+        signing_alg: &str,
+        now: Millis,
+    ) -> Result<String, KeyError> {
         static_alg(signing_alg)?;
         let new = generate(signing_alg, "sig", now)?;
         for key in store.keys().await? {
@@ -113,7 +128,8 @@ impl KeyRing {
         let mut decrypter: Option<Box<dyn JweDecrypter>> = None;
         // Newest first, so the newest active key wins.
         for key in keys.iter().rev() {
-            let jwk = Jwk::from_bytes(key.private_jwk.as_bytes()).map_err(|_| KeyError::Corrupt(key.kid.clone()))?;
+            let jwk = Jwk::from_bytes(key.private_jwk.as_bytes())
+                .map_err(|_| KeyError::Corrupt(key.kid.clone()))?;
             let mut public_jwk = jwk.to_public_key()?;
             // to_public_key keeps only the key parameters.
             public_jwk.set_key_id(&key.kid);
@@ -121,9 +137,15 @@ impl KeyRing {
             public_jwk.set_algorithm(&key.alg);
             match key.key_use.as_str() {
                 "sig" => {
-                    verifiers.add(&public_jwk).map_err(|_| KeyError::Corrupt(key.kid.clone()))?;
+                    verifiers
+                        .add(&public_jwk)
+                        .map_err(|_| KeyError::Corrupt(key.kid.clone()))?;
                     if signer.is_none() && key.retired_at.is_none() && key.alg == signing_alg {
-                        signer = Some((signer_for(&key.alg, &jwk)?, key.kid.clone(), static_alg(&key.alg)?));
+                        signer = Some((
+                            signer_for(&key.alg, &jwk)?,
+                            key.kid.clone(),
+                            static_alg(&key.alg)?,
+                        ));
                     }
                 }
                 "enc" if key.retired_at.is_none() && decrypter.is_none() => {
@@ -133,8 +155,8 @@ impl KeyRing {
             }
             public.push(Value::Object(public_jwk.as_ref().clone()));
         }
-        let (signer, signing_kid, signing_alg) =
-            signer.ok_or_else(|| KeyError::UnsupportedAlg(format!("no active {signing_alg} key")))?;
+        let (signer, signing_kid, signing_alg) = signer
+            .ok_or_else(|| KeyError::UnsupportedAlg(format!("no active {signing_alg} key")))?;
         let decrypter = decrypter.ok_or_else(|| KeyError::Corrupt("no encryption key".into()))?;
         Ok(KeyRing {
             signer,
@@ -156,18 +178,28 @@ impl KeyRing {
         header.set_token_type("JWT");
         header.set_key_id(&self.signing_kid);
         let payload = serde_json::to_vec(claims).map_err(|e| KeyError::Corrupt(e.to_string()))?;
-        Ok(josekit::jws::serialize_compact(&payload, &header, self.signer.as_ref())?)
+        Ok(josekit::jws::serialize_compact(
+            &payload,
+            &header,
+            self.signer.as_ref(),
+        )?)
     }
 
     /// Verifies a JWS signed by one of our keys (an `id_token_hint`).
-    pub fn verify(&self, token: &str) -> Result<serde_json::Map<String, Value>, crate::jose::JoseFailure> {
-        self.verifiers.verify(token, crate::jose::SUPPORTED_ALGS).map(|(_, claims)| claims)
+    pub fn verify(
+        &self,
+        token: &str,
+    ) -> Result<serde_json::Map<String, Value>, crate::jose::JoseFailure> {
+        self.verifiers
+            .verify(token, crate::jose::SUPPORTED_ALGS)
+            .map(|(_, claims)| claims)
     }
 
     /// Decrypts a compact JWE addressed to our encryption key; only `RSA-OAEP-256` with
     /// `A256GCM` is accepted.
     pub fn decrypt(&self, jwe: &str) -> Option<Vec<u8>> {
-        let (payload, header) = josekit::jwe::deserialize_compact(jwe, self.decrypter.as_ref()).ok()?;
+        let (payload, header) =
+            josekit::jwe::deserialize_compact(jwe, self.decrypter.as_ref()).ok()?;
         (header.content_encryption() == Some("A256GCM")).then_some(payload)
     }
 
@@ -183,22 +215,33 @@ mod tests {
     #[tokio::test]
     async fn generated_once_and_reloaded() {
         let store = idgw_store::open("sqlite::memory:").await.unwrap();
-        let a = KeyRing::load_or_generate(&*store, "RS256", 1).await.unwrap();
-        let b = KeyRing::load_or_generate(&*store, "RS256", 2).await.unwrap();
+        let a = KeyRing::load_or_generate(&*store, "RS256", 1)
+            .await
+            .unwrap();
+        let b = KeyRing::load_or_generate(&*store, "RS256", 2)
+            .await
+            .unwrap();
         assert_eq!(a.signing_kid, b.signing_kid);
         let token = a.sign(&serde_json::json!({"sub": "x"})).unwrap();
         assert_eq!(b.verify(&token).unwrap()["sub"], "x");
         assert_eq!(a.public_jwks()["keys"].as_array().unwrap().len(), 2);
-        assert!(a.public_jwks().to_string().find("\"d\"").is_none(), "no private parts published");
+        assert!(
+            a.public_jwks().to_string().find("\"d\"").is_none(),
+            "no private parts published"
+        );
     }
 
     #[tokio::test]
     async fn rotation_keeps_old_tokens_verifiable() {
         let store = idgw_store::open("sqlite::memory:").await.unwrap();
-        let before = KeyRing::load_or_generate(&*store, "ES256", 1).await.unwrap();
+        let before = KeyRing::load_or_generate(&*store, "ES256", 1)
+            .await
+            .unwrap();
         let old = before.sign(&serde_json::json!({"n": 1})).unwrap();
         let kid = KeyRing::rotate(&*store, "ES256", 2).await.unwrap();
-        let after = KeyRing::load_or_generate(&*store, "ES256", 3).await.unwrap();
+        let after = KeyRing::load_or_generate(&*store, "ES256", 3)
+            .await
+            .unwrap();
         assert_eq!(after.signing_kid, kid);
         assert!(after.verify(&old).is_ok());
     }
@@ -206,7 +249,9 @@ mod tests {
     #[tokio::test]
     async fn decrypts_rsa_oaep_256_a256gcm() {
         let store = idgw_store::open("sqlite::memory:").await.unwrap();
-        let ring = KeyRing::load_or_generate(&*store, "PS256", 1).await.unwrap();
+        let ring = KeyRing::load_or_generate(&*store, "PS256", 1)
+            .await
+            .unwrap();
         let enc = ring.public_jwks()["keys"]
             .as_array()
             .unwrap()

@@ -116,11 +116,19 @@ pub fn now_ms() -> Millis {
 
 impl Op {
     /// Loads (or generates) keys and the client-secret key; the store must be migrated.
-    pub async fn new(config: OpConfig, store: Arc<dyn Store>, authenticator: Arc<dyn Authenticator>) -> Result<Arc<Op>, StartError> {
+    pub async fn new(
+        config: OpConfig,
+        store: Arc<dyn Store>,
+        authenticator: Arc<dyn Authenticator>,
+    ) -> Result<Arc<Op>, StartError> {
         let now = now_ms();
         let keys = KeyRing::load_or_generate(&*store, &config.signing_alg, now).await?;
-        let secret_key = hex::decode(store.setting_get_or_insert("client_secret_hmac_key", &hex::encode(tokens_key())).await?)
-            .map_err(|_| idgw_store::StoreError::Corrupt("client_secret_hmac_key".into()))?;
+        let secret_key = hex::decode(
+            store
+                .setting_get_or_insert("client_secret_hmac_key", &hex::encode(tokens_key()))
+                .await?,
+        )
+        .map_err(|_| idgw_store::StoreError::Corrupt("client_secret_hmac_key".into()))?;
         Ok(Arc::new(Op {
             clients: ClientRegistry::new(store.clone(), secret_key),
             config,
@@ -142,11 +150,21 @@ impl Op {
     /// The PCR (pairwise subject) of `msisdn` in `sector`: random, stable, never derived
     /// from the MSISDN.
     pub async fn pcr(&self, sector: &str, msisdn: &str) -> Result<String, idgw_store::StoreError> {
-        self.store.pcr_for(sector, msisdn, &tokens::random_token()).await
+        self.store
+            .pcr_for(sector, msisdn, &tokens::random_token())
+            .await
     }
 
     /// Records a trace step; a failure to record never fails the transaction.
-    pub async fn event(&self, auth_req_id: &str, correlation_id: Option<&str>, component: &str, step: &str, outcome: &str, detail: Option<&str>) {
+    pub async fn event(
+        &self,
+        auth_req_id: &str,
+        correlation_id: Option<&str>,
+        component: &str,
+        step: &str,
+        outcome: &str,
+        detail: Option<&str>,
+    ) {
         let event = Event {
             auth_req_id: auth_req_id.to_string(),
             correlation_id: correlation_id.map(str::to_string),

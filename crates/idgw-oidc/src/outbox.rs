@@ -38,15 +38,28 @@ pub fn classify(item: &OutboxItem, status: Result<u16, String>, now: Millis) -> 
     let retry_or_fail = |status: Option<u16>, error: String| {
         let next = now + backoff(item.attempts);
         if next > item.deadline {
-            DeliveryResult::Failed { status, error: format!("{error}; deadline passed") }
+            DeliveryResult::Failed {
+                status,
+                error: format!("{error}; deadline passed"),
+            }
         } else {
-            DeliveryResult::Retry { status, error, next_attempt_at: next }
+            DeliveryResult::Retry {
+                status,
+                error,
+                next_attempt_at: next,
+            }
         }
     };
     match status {
         Ok(s) if (200..300).contains(&s) => DeliveryResult::Delivered { status: s },
-        Ok(s) if (300..400).contains(&s) => DeliveryResult::Failed { status: Some(s), error: "redirect not followed".into() },
-        Ok(s @ (401 | 403)) => DeliveryResult::Failed { status: Some(s), error: "client refused the bearer token".into() },
+        Ok(s) if (300..400).contains(&s) => DeliveryResult::Failed {
+            status: Some(s),
+            error: "redirect not followed".into(),
+        },
+        Ok(s @ (401 | 403)) => DeliveryResult::Failed {
+            status: Some(s),
+            error: "client refused the bearer token".into(),
+        },
         Ok(s) => retry_or_fail(Some(s), format!("HTTP {s}")),
         Err(e) => retry_or_fail(None, e),
     }
@@ -169,12 +182,33 @@ mod tests {
     #[test]
     fn classification() {
         let i = item(0, 100_000);
-        assert_eq!(classify(&i, Ok(204), 0), DeliveryResult::Delivered { status: 204 });
-        assert!(matches!(classify(&i, Ok(302), 0), DeliveryResult::Failed { .. }));
-        assert!(matches!(classify(&i, Ok(401), 0), DeliveryResult::Failed { .. }));
-        assert!(matches!(classify(&i, Ok(503), 0), DeliveryResult::Retry { next_attempt_at: 1_000, .. }));
-        assert!(matches!(classify(&i, Err("refused".into()), 0), DeliveryResult::Retry { .. }));
+        assert_eq!(
+            classify(&i, Ok(204), 0),
+            DeliveryResult::Delivered { status: 204 }
+        );
+        assert!(matches!(
+            classify(&i, Ok(302), 0),
+            DeliveryResult::Failed { .. }
+        ));
+        assert!(matches!(
+            classify(&i, Ok(401), 0),
+            DeliveryResult::Failed { .. }
+        ));
+        assert!(matches!(
+            classify(&i, Ok(503), 0),
+            DeliveryResult::Retry {
+                next_attempt_at: 1_000,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&i, Err("refused".into()), 0),
+            DeliveryResult::Retry { .. }
+        ));
         let late = item(5, 10_000);
-        assert!(matches!(classify(&late, Ok(500), 0), DeliveryResult::Failed { .. }), "32 s backoff passes the deadline");
+        assert!(
+            matches!(classify(&late, Ok(500), 0), DeliveryResult::Failed { .. }),
+            "32 s backoff passes the deadline"
+        );
     }
 }

@@ -37,7 +37,9 @@ impl Params {
         let value: serde_json::Value = serde_json::from_slice(body)
             .map_err(|_| OAuthError::invalid_request("the request body is not valid JSON"))?;
         let serde_json::Value::Object(object) = value else {
-            return Err(OAuthError::invalid_request("the JSON request body must be an object"));
+            return Err(OAuthError::invalid_request(
+                "the JSON request body must be an object",
+            ));
         };
         let mut map = HashMap::new();
         for (k, v) in object {
@@ -48,7 +50,9 @@ impl Params {
                 serde_json::Value::Null => continue,
                 other @ serde_json::Value::Object(_) => other.to_string(),
                 serde_json::Value::Array(_) => {
-                    return Err(OAuthError::invalid_request(format!("parameter {k} must not be an array")))
+                    return Err(OAuthError::invalid_request(format!(
+                        "parameter {k} must not be an array"
+                    )))
                 }
             };
             insert(&mut map, k, v)?;
@@ -57,11 +61,20 @@ impl Params {
     }
 
     /// Parses `body` by its `Content-Type`.
-    pub fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<(Params, BodyFormat), OAuthError> {
+    pub fn from_body(
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(Params, BodyFormat), OAuthError> {
         if body.len() > MAX_BODY {
             return Err(OAuthError::invalid_request("the request body is too large"));
         }
-        let essence = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = content_type
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match essence.as_str() {
             "application/x-www-form-urlencoded" => Ok((Params::from_form(body)?, BodyFormat::Form)),
             "application/json" => Ok((Params::from_json(body)?, BodyFormat::Json)),
@@ -73,7 +86,10 @@ impl Params {
 
     /// The value of `name`, if present and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.map.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.map
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// Whether `name` was sent at all, even empty.
@@ -82,7 +98,9 @@ impl Params {
     }
 
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("missing required parameter {name}")))
+        self.get(name).ok_or_else(|| {
+            OAuthError::invalid_request(format!("missing required parameter {name}"))
+        })
     }
 
     pub fn remove(&mut self, name: &str) -> Option<String> {
@@ -100,10 +118,14 @@ impl Params {
 
 fn insert(map: &mut HashMap<String, String>, k: String, v: String) -> Result<(), OAuthError> {
     if v.len() > MAX_VALUE {
-        return Err(OAuthError::invalid_request(format!("parameter {k} is too long")));
+        return Err(OAuthError::invalid_request(format!(
+            "parameter {k} is too long"
+        )));
     }
     if map.contains_key(&k) {
-        return Err(OAuthError::invalid_request(format!("parameter {k} is included more than once")));
+        return Err(OAuthError::invalid_request(format!(
+            "parameter {k} is included more than once"
+        )));
     }
     map.insert(k, v);
     Ok(())
@@ -122,7 +144,8 @@ mod tests {
 
     #[test]
     fn json_numbers_become_strings() {
-        let p = Params::from_json(br#"{"requested_expiry": 120, "scope": "openid", "x": null}"#).unwrap();
+        let p = Params::from_json(br#"{"requested_expiry": 120, "scope": "openid", "x": null}"#)
+            .unwrap();
         assert_eq!(p.get("requested_expiry"), Some("120"));
         assert!(!p.contains("x"));
     }

@@ -12,20 +12,30 @@ pub const CACHE_TTL_MS: Millis = 30_000;
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("client {client_id}: {source}")]
-    Invalid { client_id: String, source: ClientError },
+    Invalid {
+        client_id: String,
+        source: ClientError,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// When the entry was loaded, and the client (None: not registered).
+type CacheEntry = (Millis, Option<Arc<Client>>);
+
 pub struct ClientRegistry {
     store: Arc<dyn Store>,
     secret_key: Vec<u8>,
-    cache: RwLock<HashMap<String, (Millis, Option<Arc<Client>>)>>,
+    cache: RwLock<HashMap<String, CacheEntry>>,
 }
 
 impl ClientRegistry {
     pub fn new(store: Arc<dyn Store>, secret_key: Vec<u8>) -> ClientRegistry {
-        ClientRegistry { store, secret_key, cache: RwLock::new(HashMap::new()) }
+        ClientRegistry {
+            store,
+            secret_key,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     pub fn secret_key(&self) -> &[u8] {
@@ -33,11 +43,22 @@ impl ClientRegistry {
     }
 
     /// Validates and stores a client registration (from config or `idgw client add`).
-    pub async fn register(&self, metadata: ClientMetadata, now: Millis) -> Result<Arc<Client>, RegistryError> {
-        let secret_hash = metadata.client_secret.as_ref().map(|s| hash_secret(&self.secret_key, &s.0));
+    pub async fn register(
+        &self,
+        metadata: ClientMetadata,
+        now: Millis,
+    ) -> Result<Arc<Client>, RegistryError> {
+        let secret_hash = metadata
+            .client_secret
+            .as_ref()
+            .map(|s| hash_secret(&self.secret_key, &s.0));
         let client_id = metadata.client_id.clone();
-        let client = Client::from_metadata(metadata, secret_hash)
-            .map_err(|source| RegistryError::Invalid { client_id: client_id.clone(), source })?;
+        let client = Client::from_metadata(metadata, secret_hash).map_err(|source| {
+            RegistryError::Invalid {
+                client_id: client_id.clone(),
+                source,
+            }
+        })?;
         let row = ClientRow {
             client_id: client_id.clone(),
             secret_hash: client.secret_hash.clone(),
@@ -45,12 +66,19 @@ impl ClientRegistry {
         };
         self.store.upsert_client(&row, now).await?;
         let client = Arc::new(client);
-        self.cache.write().expect("cache lock").insert(client_id, (now, Some(client.clone())));
+        self.cache
+            .write()
+            .expect("cache lock")
+            .insert(client_id, (now, Some(client.clone())));
         Ok(client)
     }
 
     /// The client named `client_id`, if registered.
-    pub async fn get(&self, client_id: &str, now: Millis) -> Result<Option<Arc<Client>>, StoreError> {
+    pub async fn get(
+        &self,
+        client_id: &str,
+        now: Millis,
+    ) -> Result<Option<Arc<Client>>, StoreError> {
         if let Some((loaded, client)) = self.cache.read().expect("cache lock").get(client_id) {
             if now - loaded < CACHE_TTL_MS {
                 return Ok(client.clone());

@@ -17,13 +17,27 @@ const MAX_LIFETIME_S: i64 = 3600;
 
 /// Verifies `jwt` and returns its claims as request parameters. The `jti` is spent even when a
 /// later check fails, so a rejected request cannot be replayed either.
-pub async fn open(op: &Op, client: &Client, jwt: &str, dialect: Dialect, now: Millis) -> Result<Params, OAuthError> {
-    let invalid = |what: String| OAuthError::invalid_request(format!("request object {what}")).in_dialect(dialect);
-    let allowed: Vec<&str> = match &client.metadata.backchannel_authentication_request_signing_alg {
+pub async fn open(
+    op: &Op,
+    client: &Client,
+    jwt: &str,
+    dialect: Dialect,
+    now: Millis,
+) -> Result<Params, OAuthError> {
+    let invalid = |what: String| {
+        OAuthError::invalid_request(format!("request object {what}")).in_dialect(dialect)
+    };
+    let allowed: Vec<&str> = match &client
+        .metadata
+        .backchannel_authentication_request_signing_alg
+    {
         Some(alg) => vec![alg.as_str()],
         None => SUPPORTED_ALGS.to_vec(),
     };
-    let (_, claims) = client.keys.verify(jwt, &allowed).map_err(|e| invalid(format!("rejected: {e}")))?;
+    let (_, claims) = client
+        .keys
+        .verify(jwt, &allowed)
+        .map_err(|e| invalid(format!("rejected: {e}")))?;
     let now_s = now / 1000;
     if !audience_matches(&claims, &[op.config.issuer.as_str()]) {
         return Err(invalid("aud must be the issuer".into()));
@@ -39,7 +53,15 @@ pub async fn open(op: &Op, client: &Client, jwt: &str, dialect: Dialect, now: Mi
         .and_then(Value::as_str)
         .filter(|j| !j.is_empty())
         .ok_or_else(|| invalid("has no jti".into()))?;
-    if !op.store.use_jti(&format!("request:{}", client.id()), jti, (exp.max(now_s) + SKEW_S) * 1000).await? {
+    if !op
+        .store
+        .use_jti(
+            &format!("request:{}", client.id()),
+            jti,
+            (exp.max(now_s) + SKEW_S) * 1000,
+        )
+        .await?
+    {
         return Err(invalid("jti was already used".into()));
     }
     if exp <= now_s {

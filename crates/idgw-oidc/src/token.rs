@@ -21,10 +21,20 @@ pub fn is_ciba_grant(grant_type: &str) -> bool {
 }
 
 /// Handles a token request; the result is the JSON body of a 200 response.
-pub async fn token(op: &Op, authorization: Option<&str>, content_type: Option<&str>, body: &[u8], now: Millis) -> Result<Map<String, Value>, OAuthError> {
+pub async fn token(
+    op: &Op,
+    authorization: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+    now: Millis,
+) -> Result<Map<String, Value>, OAuthError> {
     let (mut params, _) = Params::from_body(content_type, body)?;
     let grant_type = params.require("grant_type")?.to_string();
-    let dialect = if grant_type == GRANT_MODRNA_2017 { Dialect::Draft2017 } else { Dialect::Core };
+    let dialect = if grant_type == GRANT_MODRNA_2017 {
+        Dialect::Draft2017
+    } else {
+        Dialect::Core
+    };
     let audiences = op.config.audiences(&op.config.token_url());
     let client = client_auth::authenticate(op, authorization, &mut params, &audiences, now)
         .await
@@ -36,7 +46,10 @@ pub async fn token(op: &Op, authorization: Option<&str>, content_type: Option<&s
     let result = match grant_type.as_str() {
         GRANT_CIBA | GRANT_MODRNA_2017 => ciba_grant(op, &client, &params, dialect, now).await,
         GRANT_REFRESH => refresh(op, &client, &params, now).await,
-        other => Err(OAuthError::new(ErrorCode::UnsupportedGrantType, format!("grant_type {other} is not supported"))),
+        other => Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            format!("grant_type {other} is not supported"),
+        )),
     };
     op.metrics.token(match &result {
         Ok(_) => "issued",
@@ -50,33 +63,57 @@ pub async fn token(op: &Op, authorization: Option<&str>, content_type: Option<&s
 }
 
 /// CIBA Core 10.1 / 11: poll (or, in ping mode, fetch) the result of a transaction.
-async fn ciba_grant(op: &Op, client: &Client, params: &Params, dialect: Dialect, now: Millis) -> Result<Map<String, Value>, OAuthError> {
+async fn ciba_grant(
+    op: &Op,
+    client: &Client,
+    params: &Params,
+    dialect: Dialect,
+    now: Millis,
+) -> Result<Map<String, Value>, OAuthError> {
     let auth_req_id = params.require("auth_req_id")?;
     let unknown = || {
         if dialect == Dialect::Draft2017 {
             OAuthError::new(ErrorCode::UnknownAuthReqId, "auth_req_id is not known")
         } else {
-            OAuthError::invalid_grant("auth_req_id is not known, already used, or not issued to this client")
+            OAuthError::invalid_grant(
+                "auth_req_id is not known, already used, or not issued to this client",
+            )
         }
     };
     if client.metadata.backchannel_token_delivery_mode == DeliveryMode::Push {
-        return Err(OAuthError::unauthorized_client("push clients receive tokens at their notification endpoint"));
+        return Err(OAuthError::unauthorized_client(
+            "push clients receive tokens at their notification endpoint",
+        ));
     }
-    let row = op.store.transaction(auth_req_id).await?.ok_or_else(unknown)?;
+    let row = op
+        .store
+        .transaction(auth_req_id)
+        .await?
+        .ok_or_else(unknown)?;
     if row.client_id != client.id() {
         return Err(unknown());
     }
     let request: AcceptedRequest = serde_json::from_str(&row.request)
         .map_err(|_| OAuthError::server_error("internal error (E_TX_ROW)"))?;
     match row.state {
-        TxState::Pending if row.expires_at <= now => {
-            Err(OAuthError::new(ErrorCode::ExpiredToken, "auth_req_id has expired"))
-        }
+        TxState::Pending if row.expires_at <= now => Err(OAuthError::new(
+            ErrorCode::ExpiredToken,
+            "auth_req_id has expired",
+        )),
         TxState::Pending => {
-            if op.polls.too_fast(auth_req_id, request.interval, now, row.expires_at) {
-                Err(OAuthError::new(ErrorCode::SlowDown, "polling too fast; add 5 seconds to the interval"))
+            if op
+                .polls
+                .too_fast(auth_req_id, request.interval, now, row.expires_at)
+            {
+                Err(OAuthError::new(
+                    ErrorCode::SlowDown,
+                    "polling too fast; add 5 seconds to the interval",
+                ))
             } else {
-                Err(OAuthError::new(ErrorCode::AuthorizationPending, "the end-user has not yet been authenticated"))
+                Err(OAuthError::new(
+                    ErrorCode::AuthorizationPending,
+                    "the end-user has not yet been authenticated",
+                ))
             }
         }
         TxState::Approved => {
@@ -96,11 +133,23 @@ async fn ciba_grant(op: &Op, client: &Client, params: &Params, dialect: Dialect,
                 notification: None,
                 now,
             };
-            if !op.store.finish_transaction(TxState::Approved, &finish).await? {
+            if !op
+                .store
+                .finish_transaction(TxState::Approved, &finish)
+                .await?
+            {
                 return Err(unknown()); // redeemed concurrently
             }
             op.polls.forget(auth_req_id);
-            op.event(auth_req_id, request.correlation_id.as_deref(), "OP", "tokens issued (poll)", "ok", None).await;
+            op.event(
+                auth_req_id,
+                request.correlation_id.as_deref(),
+                "OP",
+                "tokens issued (poll)",
+                "ok",
+                None,
+            )
+            .await;
             Ok(issued.response())
         }
         TxState::Denied | TxState::Failed => {
@@ -109,10 +158,15 @@ async fn ciba_grant(op: &Op, client: &Client, params: &Params, dialect: Dialect,
                 Some("transaction_failed") => ErrorCode::TransactionFailed,
                 _ => ErrorCode::AccessDenied,
             };
-            let description = outcome.error_description.unwrap_or_else(|| "the request was denied".into());
+            let description = outcome
+                .error_description
+                .unwrap_or_else(|| "the request was denied".into());
             Err(OAuthError::new(code, description))
         }
-        TxState::Expired => Err(OAuthError::new(ErrorCode::ExpiredToken, "auth_req_id has expired")),
+        TxState::Expired => Err(OAuthError::new(
+            ErrorCode::ExpiredToken,
+            "auth_req_id has expired",
+        )),
         TxState::Redeemed => Err(unknown()),
     }
 }
@@ -125,21 +179,55 @@ fn stored_outcome(outcome: &Option<String>) -> Result<StoredOutcome, OAuthError>
 }
 
 /// RFC 6749 6: a refresh token is single-use; redeeming it rotates it.
-async fn refresh(op: &Op, client: &Client, params: &Params, now: Millis) -> Result<Map<String, Value>, OAuthError> {
+async fn refresh(
+    op: &Op,
+    client: &Client,
+    params: &Params,
+    now: Millis,
+) -> Result<Map<String, Value>, OAuthError> {
     let presented = params.require("refresh_token")?;
-    let invalid = || OAuthError::invalid_grant("refresh_token is invalid, expired, revoked or issued to another client");
-    let row = op.store.token(&token_hash(presented)).await?.ok_or_else(invalid)?;
-    if row.kind != TokenKind::Refresh || row.client_id != client.id() || row.revoked_at.is_some() || row.expires_at <= now {
+    let invalid = || {
+        OAuthError::invalid_grant(
+            "refresh_token is invalid, expired, revoked or issued to another client",
+        )
+    };
+    let row = op
+        .store
+        .token(&token_hash(presented))
+        .await?
+        .ok_or_else(invalid)?;
+    if row.kind != TokenKind::Refresh
+        || row.client_id != client.id()
+        || row.revoked_at.is_some()
+        || row.expires_at <= now
+    {
         return Err(invalid());
     }
-    let grant: Grant = serde_json::from_str(&row.grant).map_err(|_| OAuthError::server_error("internal error (E_GRANT)"))?;
+    let grant: Grant = serde_json::from_str(&row.grant)
+        .map_err(|_| OAuthError::server_error("internal error (E_GRANT)"))?;
     if let Some(scope) = params.get("scope") {
-        if scope.split(' ').any(|s| !grant.scope.split(' ').any(|g| g == s)) {
-            return Err(OAuthError::invalid_scope("scope exceeds the original grant"));
+        if scope
+            .split(' ')
+            .any(|s| !grant.scope.split(' ').any(|g| g == s))
+        {
+            return Err(OAuthError::invalid_scope(
+                "scope exceeds the original grant",
+            ));
         }
     }
-    let issued: Issued = mint(op, client.id(), row.auth_req_id.as_deref(), &grant, &IdTokenExtras::default(), now)?;
-    if !op.store.rotate_token(&row.token_hash, &issued.rows, now).await? {
+    let issued: Issued = mint(
+        op,
+        client.id(),
+        row.auth_req_id.as_deref(),
+        &grant,
+        &IdTokenExtras::default(),
+        now,
+    )?;
+    if !op
+        .store
+        .rotate_token(&row.token_hash, &issued.rows, now)
+        .await?
+    {
         return Err(invalid());
     }
     Ok(issued.response())

@@ -113,11 +113,20 @@ pub fn mint(
     }
     if let Some(id) = extras.auth_req_id {
         map.insert("urn:openid:params:jwt:claim:auth_req_id".into(), json!(id));
-        map.insert("urn:openid:params:jwt:claim:rt_hash".into(), json!(half_hash(&refresh_token)));
+        map.insert(
+            "urn:openid:params:jwt:claim:rt_hash".into(),
+            json!(half_hash(&refresh_token)),
+        );
     }
     let id_token = op.keys.sign(&claims).map_err(|e| {
         tracing::error!(code = "E_SIGN", error = %e, "cannot sign ID token");
         OAuthError::server_error("internal error (E_SIGN)")
     })?;
-    Ok(Issued { access_token, refresh_token, id_token, expires_in: cfg.access_token_ttl_s, rows })
+    Ok(Issued {
+        access_token,
+        refresh_token,
+        id_token,
+        expires_in: cfg.access_token_ttl_s,
+        rows,
+    })
 }

@@ -43,7 +43,12 @@ pub struct StoredOutcome {
 
 /// The acr values idgw can satisfy, and whether each needs the SIM PIN: Mobile Connect LoA
 /// `2` and `3`, MODRNA `mod-pr` (possession) and `mod-mf` (multi-factor).
-pub const SUPPORTED_ACRS: &[(&str, bool)] = &[("2", false), ("3", true), ("mod-pr", false), ("mod-mf", true)];
+pub const SUPPORTED_ACRS: &[(&str, bool)] = &[
+    ("2", false),
+    ("3", true),
+    ("mod-pr", false),
+    ("mod-mf", true),
+];
 
 /// The first supported value of a space-separated `acr_values` list.
 pub fn choose_acr(acr_values: &str) -> Option<(&'static str, bool)> {

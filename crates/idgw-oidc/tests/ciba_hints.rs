@@ -13,7 +13,13 @@ use serde_json::json;
 /// Encrypts `plaintext` to the OP's published encryption key (RSA-OAEP-256, A256GCM).
 async fn encrypt_to_op(h: &Harness, plaintext: &[u8], enc: &str) -> String {
     let jwks = h.jwks().await;
-    let key = jwks["keys"].as_array().unwrap().iter().find(|k| k["use"] == "enc").expect("enc key published").clone();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["use"] == "enc")
+        .expect("enc key published")
+        .clone();
     let jwk = Jwk::from_bytes(key.to_string()).unwrap();
     let encrypter = RSA_OAEP_256.encrypter_from_jwk(&jwk).unwrap();
     let mut header = JweHeader::new();
@@ -31,14 +37,69 @@ async fn accepted_for(h: &Harness, form: &[(&str, &str)], msisdn: &str) {
 #[tokio::test]
 async fn login_hint_forms() {
     let h = Harness::start().await;
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "3"), ("login_hint", "MSISDN:447700900001")], "447700900001").await;
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "3"), ("login_hint", "447700900002")], "447700900002").await;
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "3"), ("login_hint", "+447700900003")], "447700900003").await;
-    let encr = format!("ENCR_MSISDN:{}", encrypt_to_op(&h, b"447700900004", "A256GCM").await);
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "3"), ("login_hint", &encr)], "447700900004").await;
-    let weak = format!("ENCR_MSISDN:{}", encrypt_to_op(&h, b"447700900005", "A128GCM").await);
-    let (status, body) = h.bc("poll", &[("scope", "openid"), ("acr_values", "3"), ("login_hint", &weak)]).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "only A256GCM");
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "3"),
+            ("login_hint", "MSISDN:447700900001"),
+        ],
+        "447700900001",
+    )
+    .await;
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "3"),
+            ("login_hint", "447700900002"),
+        ],
+        "447700900002",
+    )
+    .await;
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "3"),
+            ("login_hint", "+447700900003"),
+        ],
+        "447700900003",
+    )
+    .await;
+    let encr = format!(
+        "ENCR_MSISDN:{}",
+        encrypt_to_op(&h, b"447700900004", "A256GCM").await
+    );
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "3"),
+            ("login_hint", &encr),
+        ],
+        "447700900004",
+    )
+    .await;
+    let weak = format!(
+        "ENCR_MSISDN:{}",
+        encrypt_to_op(&h, b"447700900005", "A128GCM").await
+    );
+    let (status, body) = h
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "3"),
+                ("login_hint", &weak),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request")),
+        "only A256GCM"
+    );
     h.stop().await;
 }
 
@@ -51,15 +112,53 @@ async fn pcr_and_id_token_hint_name_the_same_subscriber() {
     let id_token = tokens["id_token"].as_str().unwrap().to_string();
     let claims = verify_id_token(&h, &id_token, "poll").await;
     let pcr = format!("PCR:{}", claims["sub"].as_str().unwrap());
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "2"), ("login_hint", &pcr)], "447700900006").await;
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "2"),
+            ("login_hint", &pcr),
+        ],
+        "447700900006",
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "2"), ("id_token_hint", &id_token)], "447700900006").await;
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "2"),
+            ("id_token_hint", &id_token),
+        ],
+        "447700900006",
+    )
+    .await;
     // Another client's ID token is not a hint for this one; an unknown PCR is an unknown user.
-    let foreign = [("scope", "openid"), ("acr_values", "2"), ("id_token_hint", id_token.as_str()), ("client_notification_token", "t")];
+    let foreign = [
+        ("scope", "openid"),
+        ("acr_values", "2"),
+        ("id_token_hint", id_token.as_str()),
+        ("client_notification_token", "t"),
+    ];
     let (status, body) = h.bc("ping", &foreign).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
-    let (status, body) = h.bc("poll", &[("scope", "openid"), ("acr_values", "2"), ("login_hint", "PCR:nope")]).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unknown_user_id")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (status, body) = h
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "2"),
+                ("login_hint", "PCR:nope"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unknown_user_id"))
+    );
     h.stop().await;
 }
 
@@ -68,19 +167,64 @@ async fn login_hint_token_forms_and_expiry() {
     let h = Harness::start().await;
     let sub_id = json!({ "sub_id": { "format": "phone_number", "phone_number": "+447700900007" }, "exp": now_s() + 300 });
     let token = encrypt_to_op(&h, sub_id.to_string().as_bytes(), "A256GCM").await;
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "mod-mf"), ("login_hint_token", &token)], "447700900007").await;
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "mod-mf"),
+            ("login_hint_token", &token),
+        ],
+        "447700900007",
+    )
+    .await;
     let claim = json!({ "login_hint": "MSISDN:447700900008" });
     let token = encrypt_to_op(&h, claim.to_string().as_bytes(), "A256GCM").await;
-    accepted_for(&h, &[("scope", "openid"), ("acr_values", "mod-mf"), ("login_hint_token", &token)], "447700900008").await;
+    accepted_for(
+        &h,
+        &[
+            ("scope", "openid"),
+            ("acr_values", "mod-mf"),
+            ("login_hint_token", &token),
+        ],
+        "447700900008",
+    )
+    .await;
     let expired = json!({ "sub_id": { "format": "phone_number", "phone_number": "+447700900001" }, "exp": now_s() - 10 });
     let token = encrypt_to_op(&h, expired.to_string().as_bytes(), "A256GCM").await;
-    let (status, body) = h.bc("poll", &[("scope", "openid"), ("acr_values", "mod-mf"), ("login_hint_token", &token)]).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("expired_login_hint_token")));
+    let (status, body) = h
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "mod-mf"),
+                ("login_hint_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("expired_login_hint_token"))
+    );
     // The 2017 draft calls it expired_token.
     let body = json!({ "scope": "openid", "acr_values": "mod-mf", "login_hint_token": token });
     let (status, body, _) = h.post_json("/bc-authorize", "poll", &body).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("expired_token")));
-    let (status, body) = h.bc("poll", &[("scope", "openid"), ("acr_values", "mod-mf"), ("login_hint_token", "not-a-jwe")]).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("expired_token"))
+    );
+    let (status, body) = h
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "mod-mf"),
+                ("login_hint_token", "not-a-jwe"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
     h.stop().await;
 }

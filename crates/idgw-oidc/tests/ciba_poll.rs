@@ -12,16 +12,34 @@ use serde_json::Value;
 async fn poll_flow_issues_verifiable_tokens() {
     let h = Harness::start().await;
     let (status, ack) = h
-        .bc("poll", &[("scope", "openid phone"), ("acr_values", "urn:x mod-mf"), ("login_hint", "MSISDN:447700900001"), ("binding_message", "ABC-123"), ("requested_expiry", "120")])
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid phone"),
+                ("acr_values", "urn:x mod-mf"),
+                ("login_hint", "MSISDN:447700900001"),
+                ("binding_message", "ABC-123"),
+                ("requested_expiry", "120"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     let id = ack["auth_req_id"].as_str().unwrap().to_string();
-    assert!(id.len() >= 27 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)), "160+ bits, allowed charset");
+    assert!(
+        id.len() >= 27
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+        "160+ bits, allowed charset"
+    );
     assert_eq!(ack["expires_in"], 120);
     assert_eq!(ack["interval"], 1);
 
     let (status, body) = h.poll("poll", &id).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("authorization_pending")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("authorization_pending"))
+    );
 
     let seen = {
         h.auth.answer(SUBSCRIBER, approved()).await;
@@ -40,13 +58,25 @@ async fn poll_flow_issues_verifiable_tokens() {
     assert_eq!(claims["amr"], serde_json::json!(["SIM_PIN"]));
     assert!(claims["auth_time"].as_i64().is_some());
     let sub = claims["sub"].as_str().unwrap();
-    assert!(!sub.contains("447700900001") && sub.len() >= 40, "PCR, not the MSISDN");
-    assert_eq!(claims["at_hash"], idgw_oidc::jose::half_hash(tokens["access_token"].as_str().unwrap()));
-    assert_eq!(claims["hashed_login_hint"], idgw_oidc::jose::sha256_hex("MSISDN:447700900001"));
+    assert!(
+        !sub.contains("447700900001") && sub.len() >= 40,
+        "PCR, not the MSISDN"
+    );
+    assert_eq!(
+        claims["at_hash"],
+        idgw_oidc::jose::half_hash(tokens["access_token"].as_str().unwrap())
+    );
+    assert_eq!(
+        claims["hashed_login_hint"],
+        idgw_oidc::jose::sha256_hex("MSISDN:447700900001")
+    );
 
     // Redeemed once only.
     let (status, again) = h.poll("poll", &id).await;
-    assert_eq!((status, again["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
 
     // userinfo with the phone scope.
     let info: Value = h
@@ -65,17 +95,41 @@ async fn poll_flow_issues_verifiable_tokens() {
 
     // Refresh rotates; the old refresh token is spent.
     let rt = tokens["refresh_token"].as_str().unwrap();
-    let (status, refreshed, _) = h.post_form("/token", "poll", &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await;
+    let (status, refreshed, _) = h
+        .post_form(
+            "/token",
+            "poll",
+            &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
     let again = verify_id_token(&h, refreshed["id_token"].as_str().unwrap(), "poll").await;
     assert_eq!(again["sub"], sub, "same subject after refresh");
-    let (status, reused, _) = h.post_form("/token", "poll", &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await;
-    assert_eq!((status, reused["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    let (status, reused, _) = h
+        .post_form(
+            "/token",
+            "poll",
+            &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+        )
+        .await;
+    assert_eq!(
+        (status, reused["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     // Another client cannot use it.
     let rt2 = refreshed["refresh_token"].as_str().unwrap();
-    let form = [("grant_type", "refresh_token"), ("refresh_token", rt2), ("client_id", "post"), ("client_secret", "post-secret")];
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt2),
+        ("client_id", "post"),
+        ("client_secret", "post-secret"),
+    ];
     let (status, other, _) = send(h.http.post(format!("{}/token", h.base)).form(&form)).await;
-    assert_eq!((status, other["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "another client's refresh token");
+    assert_eq!(
+        (status, other["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "another client's refresh token"
+    );
     h.stop().await;
 }
 
@@ -83,9 +137,15 @@ async fn poll_flow_issues_verifiable_tokens() {
 async fn slow_down_when_polling_faster_than_interval() {
     let h = Harness::start().await;
     let id = h.start_auth("poll", "447700900002").await;
-    assert_eq!(h.poll("poll", &id).await.1["error"], "authorization_pending");
+    assert_eq!(
+        h.poll("poll", &id).await.1["error"],
+        "authorization_pending"
+    );
     let (status, body) = h.poll("poll", &id).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("slow_down")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("slow_down"))
+    );
     h.stop().await;
 }
 
@@ -99,25 +159,47 @@ async fn denial_failure_and_expiry_reach_the_poller() {
     let failed = h.start_auth("poll", "447700900004").await;
     let blocked = h.start_auth("poll", "447700900005").await;
     let (status, body) = h.poll_until_done("poll", &denied).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("access_denied")));
-    assert_eq!(h.poll_until_done("poll", &failed).await.1["error"], "transaction_failed");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("access_denied"))
+    );
+    assert_eq!(
+        h.poll_until_done("poll", &failed).await.1["error"],
+        "transaction_failed"
+    );
     let (_, body) = h.poll_until_done("poll", &blocked).await;
     assert_eq!(body["error"], "access_denied");
     assert!(body["error_description"].as_str().unwrap().contains("PIN"));
 
     // Nobody answers: the transaction expires and the poller learns it.
-    let (status, ack) = h.bc("poll", &[("scope", "openid"), ("acr_values", "2"), ("login_hint", "447700900006"), ("requested_expiry", "1")]).await;
+    let (status, ack) = h
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "2"),
+                ("login_hint", "447700900006"),
+                ("requested_expiry", "1"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let (status, body) = h.poll("poll", ack["auth_req_id"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("expired_token")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("expired_token"))
+    );
     h.stop().await;
 }
 
 #[tokio::test]
 async fn invalid_grant_for_unknown_and_foreign_auth_req_ids() {
     let h = Harness::start().await;
-    assert_eq!(h.poll("poll", "no-such-id").await.1["error"], "invalid_grant");
+    assert_eq!(
+        h.poll("poll", "no-such-id").await.1["error"],
+        "invalid_grant"
+    );
     let id = h.start_auth("poll", "447700900007").await;
     let c = h.client("post");
     let (status, body, _) = send(h.http.post(format!("{}/token", h.base)).form(&[
@@ -127,10 +209,25 @@ async fn invalid_grant_for_unknown_and_foreign_auth_req_ids() {
         ("client_secret", c.secret),
     ]))
     .await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "another client's auth_req_id");
-    let (status, body, _) = h.post_form("/token", "poll", &[("grant_type", "password")]).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_grant_type")));
-    let (_, body, headers) = h.post_form("/token", "poll", &[("grant_type", "urn:openid:params:grant-type:ciba")]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "another client's auth_req_id"
+    );
+    let (status, body, _) = h
+        .post_form("/token", "poll", &[("grant_type", "password")])
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+    );
+    let (_, body, headers) = h
+        .post_form(
+            "/token",
+            "poll",
+            &[("grant_type", "urn:openid:params:grant-type:ciba")],
+        )
+        .await;
     assert_eq!(body["error"], "invalid_request");
     assert_eq!(headers["cache-control"], "no-store");
     h.stop().await;
@@ -140,8 +237,20 @@ async fn invalid_grant_for_unknown_and_foreign_auth_req_ids() {
 async fn one_authentication_per_msisdn() {
     let h = Harness::start().await;
     let _first = h.start_auth("poll", "447700900008").await;
-    let (status, body) = h.bc("poll", &[("scope", "openid"), ("acr_values", "mod-mf"), ("login_hint", "MSISDN:447700900008")]).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("access_denied")));
+    let (status, body) = h
+        .bc(
+            "poll",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "mod-mf"),
+                ("login_hint", "MSISDN:447700900008"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("access_denied"))
+    );
     assert!(body["error_description"].as_str().unwrap().contains("busy"));
     h.stop().await;
 }

@@ -24,7 +24,8 @@ async fn pending_transaction_survives_a_restart() {
     assert_eq!(first.auth.wait_requests(1).await, 1);
     first.stop().await;
 
-    let second = Harness::start_with(&url, Arc::new(TestAuthenticator::default()), Some(keys)).await;
+    let second =
+        Harness::start_with(&url, Arc::new(TestAuthenticator::default()), Some(keys)).await;
     // The restarted OP resumes it: the authenticator sees it again.
     second.auth.answer(SUBSCRIBER, approved()).await;
     assert_eq!(second.auth.last_request().auth_req_id, id);
@@ -41,7 +42,16 @@ async fn expiry_while_down_is_pushed_after_restart() {
     let first = Harness::start_with(&url, Arc::new(TestAuthenticator::default()), None).await;
     let keys = first.client_keys();
     let (status, ack) = first
-        .bc("push", &[("scope", "openid"), ("acr_values", "2"), ("login_hint", "447700900002"), ("client_notification_token", "t"), ("requested_expiry", "1")])
+        .bc(
+            "push",
+            &[
+                ("scope", "openid"),
+                ("acr_values", "2"),
+                ("login_hint", "447700900002"),
+                ("client_notification_token", "t"),
+                ("requested_expiry", "1"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(first.auth.wait_requests(1).await, 1);
@@ -50,11 +60,18 @@ async fn expiry_while_down_is_pushed_after_restart() {
 
     // The notification URL was stored with the transaction (the old receiver is gone), so
     // check what the restarted OP recorded and queued.
-    let second = Harness::start_with(&url, Arc::new(TestAuthenticator::default()), Some(keys)).await;
+    let second =
+        Harness::start_with(&url, Arc::new(TestAuthenticator::default()), Some(keys)).await;
     let id = ack["auth_req_id"].as_str().unwrap();
     let mut state = None;
     for _ in 0..30 {
-        state = second.op.store.transaction(id).await.unwrap().map(|t| t.state);
+        state = second
+            .op
+            .store
+            .transaction(id)
+            .await
+            .unwrap()
+            .map(|t| t.state);
         if state == Some(idgw_store::TxState::Expired) {
             break;
         }

@@ -95,7 +95,8 @@ pub trait Store: Send + Sync + 'static {
 
     // --- notification outbox ---
     /// Claims up to `limit` due notifications for `lease` milliseconds.
-    async fn claim_outbox(&self, now: Millis, lease: Millis, limit: u32) -> Result<Vec<OutboxItem>>;
+    async fn claim_outbox(&self, now: Millis, lease: Millis, limit: u32)
+        -> Result<Vec<OutboxItem>>;
     async fn record_delivery(&self, id: i64, result: &DeliveryResult, now: Millis) -> Result<()>;
     async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>>;
 

@@ -189,9 +189,18 @@ pub struct OutboxItem {
 /// What one delivery attempt achieved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveryResult {
-    Delivered { status: u16 },
-    Retry { status: Option<u16>, error: String, next_attempt_at: Millis },
-    Failed { status: Option<u16>, error: String },
+    Delivered {
+        status: u16,
+    },
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_attempt_at: Millis,
+    },
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
 }
 
 /// One recorded step of a transaction, for `idgw trace`.

@@ -23,7 +23,11 @@ impl SqliteStore {
         let in_memory = url.contains(":memory:");
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .journal_mode(if in_memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
@@ -44,8 +48,16 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             .min_connections(if in_memory { 1 } else { 0 })
-            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+            .idle_timeout(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(3600))
+            })
             .connect_with(options)
             .await?;
         let store = SqliteStore { pool };
@@ -69,12 +81,14 @@ impl SqliteStore {
                 continue;
             }
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)")
-                .bind(version)
-                .bind(description)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+            )
+            .bind(version)
+            .bind(description)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -98,7 +112,8 @@ fn transaction_row(row: &SqliteRow) -> Result<TransactionRow> {
         auth_req_id: row.try_get("auth_req_id")?,
         client_id: row.try_get("client_id")?,
         msisdn: row.try_get("msisdn")?,
-        state: TxState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        state: TxState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
         request: row.try_get("request")?,
         outcome: row.try_get("outcome")?,
         created_at: row.try_get("created_at")?,
@@ -200,24 +215,29 @@ impl Store for SqliteStore {
     }
 
     async fn retire_key(&self, kid: &str, at: Millis) -> Result<bool> {
-        let r = sqlx::query("UPDATE op_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL")
-            .bind(at)
-            .bind(kid)
-            .execute(&self.pool)
-            .await?;
+        let r =
+            sqlx::query("UPDATE op_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL")
+                .bind(at)
+                .bind(kid)
+                .execute(&self.pool)
+                .await?;
         Ok(r.rows_affected() == 1)
     }
 
     async fn setting_get_or_insert(&self, name: &str, value: &str) -> Result<String> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await?)
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn upsert_client(&self, c: &ClientRow, now: Millis) -> Result<()> {
@@ -236,10 +256,11 @@ impl Store for SqliteStore {
     }
 
     async fn client(&self, client_id: &str) -> Result<Option<ClientRow>> {
-        let row = sqlx::query("SELECT client_id, secret_hash, metadata FROM clients WHERE client_id = ?")
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT client_id, secret_hash, metadata FROM clients WHERE client_id = ?")
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| {
             Ok(ClientRow {
                 client_id: r.try_get("client_id")?,
@@ -251,9 +272,10 @@ impl Store for SqliteStore {
     }
 
     async fn clients(&self) -> Result<Vec<ClientRow>> {
-        let rows = sqlx::query("SELECT client_id, secret_hash, metadata FROM clients ORDER BY client_id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT client_id, secret_hash, metadata FROM clients ORDER BY client_id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(ClientRow {
@@ -291,8 +313,13 @@ impl Store for SqliteStore {
             .bind(msisdn)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| Ok(SubscriberRow { msisdn: r.try_get("msisdn")?, user_code: r.try_get("user_code")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(SubscriberRow {
+                msisdn: r.try_get("msisdn")?,
+                user_code: r.try_get("user_code")?,
+            })
+        })
+        .transpose()
     }
 
     async fn subscribers(&self) -> Result<Vec<SubscriberRow>> {
@@ -300,7 +327,12 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok(SubscriberRow { msisdn: r.try_get("msisdn")?, user_code: r.try_get("user_code")? }))
+            .map(|r| {
+                Ok(SubscriberRow {
+                    msisdn: r.try_get("msisdn")?,
+                    user_code: r.try_get("user_code")?,
+                })
+            })
             .collect()
     }
 
@@ -319,36 +351,42 @@ impl Store for SqliteStore {
             .bind(candidate)
             .execute(&self.pool)
             .await?;
-        Ok(sqlx::query_scalar("SELECT pcr FROM pcrs WHERE sector = ? AND msisdn = ?")
-            .bind(sector)
-            .bind(msisdn)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT pcr FROM pcrs WHERE sector = ? AND msisdn = ?")
+                .bind(sector)
+                .bind(msisdn)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn msisdn_for_pcr(&self, sector: &str, pcr: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT msisdn FROM pcrs WHERE sector = ? AND pcr = ?")
-            .bind(sector)
-            .bind(pcr)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT msisdn FROM pcrs WHERE sector = ? AND pcr = ?")
+                .bind(sector)
+                .bind(pcr)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn insert_transaction(&self, t: &TransactionRow) -> Result<()> {
         // The partial unique index allows one pending transaction per MSISDN. One past its
         // expiry still holds the subscriber until the sweeper finishes it and tells its client.
-        let r = sqlx::query(&format!("INSERT INTO transactions ({TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&t.auth_req_id)
-            .bind(&t.client_id)
-            .bind(&t.msisdn)
-            .bind(t.state.as_str())
-            .bind(&t.request)
-            .bind(&t.outcome)
-            .bind(t.created_at)
-            .bind(t.expires_at)
-            .bind(t.completed_at)
-            .execute(&self.pool)
-            .await;
+        let r = sqlx::query(&format!(
+            "INSERT INTO transactions ({TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&t.auth_req_id)
+        .bind(&t.client_id)
+        .bind(&t.msisdn)
+        .bind(t.state.as_str())
+        .bind(&t.request)
+        .bind(&t.outcome)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .bind(t.completed_at)
+        .execute(&self.pool)
+        .await;
         match r {
             Ok(_) => Ok(()),
             Err(e) if is_unique_violation(&e) => Err(StoreError::Busy),
@@ -357,10 +395,12 @@ impl Store for SqliteStore {
     }
 
     async fn transaction(&self, auth_req_id: &str) -> Result<Option<TransactionRow>> {
-        let row = sqlx::query(&format!("SELECT {TX_COLUMNS} FROM transactions WHERE auth_req_id = ?"))
-            .bind(auth_req_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {TX_COLUMNS} FROM transactions WHERE auth_req_id = ?"
+        ))
+        .bind(auth_req_id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(transaction_row).transpose()
     }
 
@@ -416,9 +456,11 @@ impl Store for SqliteStore {
     }
 
     async fn pending_transactions(&self) -> Result<Vec<TransactionRow>> {
-        let rows = sqlx::query(&format!("SELECT {TX_COLUMNS} FROM transactions WHERE state = 'pending' ORDER BY created_at"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {TX_COLUMNS} FROM transactions WHERE state = 'pending' ORDER BY created_at"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(transaction_row).collect()
     }
 
@@ -452,11 +494,13 @@ impl Store for SqliteStore {
 
     async fn rotate_token(&self, old: &[u8], new: &[TokenRow], now: Millis) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(old)
-            .execute(&mut *tx)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(old)
+        .execute(&mut *tx)
+        .await?;
         if r.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(false);
@@ -468,7 +512,12 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn claim_outbox(&self, now: Millis, lease: Millis, limit: u32) -> Result<Vec<OutboxItem>> {
+    async fn claim_outbox(
+        &self,
+        now: Millis,
+        lease: Millis,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>> {
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(&format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox
@@ -494,11 +543,22 @@ impl Store for SqliteStore {
 
     async fn record_delivery(&self, id: i64, result: &DeliveryResult, now: Millis) -> Result<()> {
         let (state, status, error, next) = match result {
-            DeliveryResult::Delivered { status } => (OutboxState::Delivered, Some(*status), None, None),
-            DeliveryResult::Retry { status, error, next_attempt_at } => {
-                (OutboxState::Pending, *status, Some(error.as_str()), Some(*next_attempt_at))
+            DeliveryResult::Delivered { status } => {
+                (OutboxState::Delivered, Some(*status), None, None)
             }
-            DeliveryResult::Failed { status, error } => (OutboxState::Failed, *status, Some(error.as_str()), None),
+            DeliveryResult::Retry {
+                status,
+                error,
+                next_attempt_at,
+            } => (
+                OutboxState::Pending,
+                *status,
+                Some(error.as_str()),
+                Some(*next_attempt_at),
+            ),
+            DeliveryResult::Failed { status, error } => {
+                (OutboxState::Failed, *status, Some(error.as_str()), None)
+            }
         };
         sqlx::query(
             "UPDATE outbox SET state = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
@@ -517,10 +577,12 @@ impl Store for SqliteStore {
     }
 
     async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE auth_req_id = ? ORDER BY id"))
-            .bind(auth_req_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE auth_req_id = ? ORDER BY id"
+        ))
+        .bind(auth_req_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(outbox_row).collect()
     }
 
@@ -564,8 +626,14 @@ impl Store for SqliteStore {
     }
 
     async fn purge(&self, now: Millis) -> Result<u64> {
-        let a = sqlx::query("DELETE FROM used_jtis WHERE expires_at < ?").bind(now).execute(&self.pool).await?;
-        let b = sqlx::query("DELETE FROM tokens WHERE expires_at < ?").bind(now).execute(&self.pool).await?;
+        let a = sqlx::query("DELETE FROM used_jtis WHERE expires_at < ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let b = sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         Ok(a.rows_affected() + b.rows_affected())
     }
 }

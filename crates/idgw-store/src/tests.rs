@@ -31,26 +31,59 @@ fn token(hash: u8, kind: TokenKind) -> TokenRow {
 }
 
 fn finish(id: &str, state: TxState, now: Millis) -> Finish {
-    Finish { auth_req_id: id.into(), state, outcome: Some("{\"ok\":1}".into()), tokens: vec![], notification: None, now }
+    Finish {
+        auth_req_id: id.into(),
+        state,
+        outcome: Some("{\"ok\":1}".into()),
+        tokens: vec![],
+        notification: None,
+        now,
+    }
 }
 
 pub async fn one_pending_transaction_per_msisdn(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "4477", 0, 1000)).await.unwrap();
-    assert!(matches!(s.insert_transaction(&tx("a2", "4477", 10, 1000)).await, Err(StoreError::Busy)));
+    s.insert_transaction(&tx("a1", "4477", 0, 1000))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.insert_transaction(&tx("a2", "4477", 10, 1000)).await,
+        Err(StoreError::Busy)
+    ));
     // Another subscriber is independent.
-    s.insert_transaction(&tx("a3", "4478", 10, 1000)).await.unwrap();
+    s.insert_transaction(&tx("a3", "4478", 10, 1000))
+        .await
+        .unwrap();
     // Once finished, the subscriber is free again.
-    assert!(s.finish_transaction(TxState::Pending, &finish("a1", TxState::Denied, 20)).await.unwrap());
-    s.insert_transaction(&tx("a2", "4477", 30, 1000)).await.unwrap();
-    assert_eq!(s.transaction("a1").await.unwrap().unwrap().state, TxState::Denied);
-    assert_eq!(s.transaction("a2").await.unwrap().unwrap().state, TxState::Pending);
+    assert!(s
+        .finish_transaction(TxState::Pending, &finish("a1", TxState::Denied, 20))
+        .await
+        .unwrap());
+    s.insert_transaction(&tx("a2", "4477", 30, 1000))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.transaction("a1").await.unwrap().unwrap().state,
+        TxState::Denied
+    );
+    assert_eq!(
+        s.transaction("a2").await.unwrap().unwrap().state,
+        TxState::Pending
+    );
 }
 
 pub async fn finish_is_compare_and_set(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "4477", 0, 1000)).await.unwrap();
-    assert!(s.finish_transaction(TxState::Pending, &finish("a1", TxState::Approved, 5)).await.unwrap());
+    s.insert_transaction(&tx("a1", "4477", 0, 1000))
+        .await
+        .unwrap();
+    assert!(s
+        .finish_transaction(TxState::Pending, &finish("a1", TxState::Approved, 5))
+        .await
+        .unwrap());
     // A second outcome (say, the expiry sweeper racing the authenticator) loses.
-    assert!(!s.finish_transaction(TxState::Pending, &finish("a1", TxState::Expired, 6)).await.unwrap());
+    assert!(!s
+        .finish_transaction(TxState::Pending, &finish("a1", TxState::Expired, 6))
+        .await
+        .unwrap());
     let row = s.transaction("a1").await.unwrap().unwrap();
     assert_eq!(row.state, TxState::Approved);
     assert_eq!(row.completed_at, Some(5));
@@ -59,43 +92,80 @@ pub async fn finish_is_compare_and_set(s: &dyn Store) {
     let mut redeem = finish("a1", TxState::Redeemed, 7);
     redeem.outcome = None;
     redeem.tokens = vec![token(1, TokenKind::Access), token(2, TokenKind::Refresh)];
-    assert!(s.finish_transaction(TxState::Approved, &redeem).await.unwrap());
-    assert!(!s.finish_transaction(TxState::Approved, &redeem).await.unwrap());
+    assert!(s
+        .finish_transaction(TxState::Approved, &redeem)
+        .await
+        .unwrap());
+    assert!(!s
+        .finish_transaction(TxState::Approved, &redeem)
+        .await
+        .unwrap());
     let row = s.transaction("a1").await.unwrap().unwrap();
     assert_eq!(row.state, TxState::Redeemed);
     assert_eq!(row.completed_at, Some(5), "completion time is kept");
-    assert_eq!(row.outcome.as_deref(), Some("{\"ok\":1}"), "outcome is kept");
-    assert_eq!(s.token(&[1; 32]).await.unwrap().unwrap().kind, TokenKind::Access);
+    assert_eq!(
+        row.outcome.as_deref(),
+        Some("{\"ok\":1}"),
+        "outcome is kept"
+    );
+    assert_eq!(
+        s.token(&[1; 32]).await.unwrap().unwrap().kind,
+        TokenKind::Access
+    );
 }
 
 pub async fn expired_pending_lists_only_due(s: &dyn Store) {
     s.insert_transaction(&tx("a1", "1", 0, 100)).await.unwrap();
     s.insert_transaction(&tx("a2", "2", 0, 200)).await.unwrap();
     s.insert_transaction(&tx("a3", "3", 0, 50)).await.unwrap();
-    s.finish_transaction(TxState::Pending, &finish("a3", TxState::Approved, 10)).await.unwrap();
+    s.finish_transaction(TxState::Pending, &finish("a3", TxState::Approved, 10))
+        .await
+        .unwrap();
     let due = s.expired_pending(150, 10).await.unwrap();
-    assert_eq!(due.iter().map(|t| t.auth_req_id.as_str()).collect::<Vec<_>>(), ["a1"]);
+    assert_eq!(
+        due.iter()
+            .map(|t| t.auth_req_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a1"]
+    );
     assert_eq!(s.pending_transactions().await.unwrap().len(), 2);
 }
 
 pub async fn jti_is_single_use(s: &dyn Store) {
     assert!(s.use_jti("sp1", "j1", 100).await.unwrap());
     assert!(!s.use_jti("sp1", "j1", 100).await.unwrap());
-    assert!(s.use_jti("sp2", "j1", 100).await.unwrap(), "jti is scoped by issuer");
+    assert!(
+        s.use_jti("sp2", "j1", 100).await.unwrap(),
+        "jti is scoped by issuer"
+    );
     assert_eq!(s.purge(101).await.unwrap(), 2);
     assert!(s.use_jti("sp1", "j1", 300).await.unwrap());
 }
 
 pub async fn refresh_rotation_is_single_use(s: &dyn Store) {
     s.insert_token(&token(9, TokenKind::Refresh)).await.unwrap();
-    assert!(s.rotate_token(&[9; 32], &[token(10, TokenKind::Refresh)], 5).await.unwrap());
-    assert!(!s.rotate_token(&[9; 32], &[token(11, TokenKind::Refresh)], 6).await.unwrap());
-    assert!(s.token(&[11; 32]).await.unwrap().is_none(), "nothing written by a failed rotation");
-    assert_eq!(s.token(&[9; 32]).await.unwrap().unwrap().revoked_at, Some(5));
+    assert!(s
+        .rotate_token(&[9; 32], &[token(10, TokenKind::Refresh)], 5)
+        .await
+        .unwrap());
+    assert!(!s
+        .rotate_token(&[9; 32], &[token(11, TokenKind::Refresh)], 6)
+        .await
+        .unwrap());
+    assert!(
+        s.token(&[11; 32]).await.unwrap().is_none(),
+        "nothing written by a failed rotation"
+    );
+    assert_eq!(
+        s.token(&[9; 32]).await.unwrap().unwrap().revoked_at,
+        Some(5)
+    );
 }
 
 pub async fn outbox_claim_and_retry(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "1", 0, 10_000)).await.unwrap();
+    s.insert_transaction(&tx("a1", "1", 0, 10_000))
+        .await
+        .unwrap();
     let mut f = finish("a1", TxState::Approved, 100);
     f.notification = Some(NewNotification {
         auth_req_id: "a1".into(),
@@ -109,13 +179,23 @@ pub async fn outbox_claim_and_retry(s: &dyn Store) {
     assert_eq!(claimed.len(), 1);
     // Leased: a second worker gets nothing until the lease ends.
     assert!(s.claim_outbox(200, 1000, 10).await.unwrap().is_empty());
-    let retry = DeliveryResult::Retry { status: Some(503), error: "busy".into(), next_attempt_at: 2000 };
+    let retry = DeliveryResult::Retry {
+        status: Some(503),
+        error: "busy".into(),
+        next_attempt_at: 2000,
+    };
     s.record_delivery(claimed[0].id, &retry, 300).await.unwrap();
     assert!(s.claim_outbox(1999, 1000, 10).await.unwrap().is_empty());
     let again = s.claim_outbox(2000, 1000, 10).await.unwrap();
     assert_eq!(again[0].attempts, 1);
     assert_eq!(again[0].last_status, Some(503));
-    s.record_delivery(again[0].id, &DeliveryResult::Delivered { status: 204 }, 2100).await.unwrap();
+    s.record_delivery(
+        again[0].id,
+        &DeliveryResult::Delivered { status: 204 },
+        2100,
+    )
+    .await
+    .unwrap();
     assert!(s.claim_outbox(99_999, 1000, 10).await.unwrap().is_empty());
     let all = s.outbox_for("a1").await.unwrap();
     assert_eq!(all[0].state, OutboxState::Delivered);
@@ -126,7 +206,13 @@ pub async fn pcr_is_stable_per_sector(s: &dyn Store) {
     assert_eq!(s.pcr_for("bank.example", "4477", "p1").await.unwrap(), "p1");
     assert_eq!(s.pcr_for("bank.example", "4477", "p2").await.unwrap(), "p1");
     assert_eq!(s.pcr_for("shop.example", "4477", "p3").await.unwrap(), "p3");
-    assert_eq!(s.msisdn_for_pcr("bank.example", "p1").await.unwrap().as_deref(), Some("4477"));
+    assert_eq!(
+        s.msisdn_for_pcr("bank.example", "p1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("4477")
+    );
     assert_eq!(s.msisdn_for_pcr("shop.example", "p1").await.unwrap(), None);
 }
 
@@ -136,15 +222,25 @@ pub async fn settings_first_writer_wins(s: &dyn Store) {
 }
 
 pub async fn clients_and_subscribers(s: &dyn Store) {
-    let c = ClientRow { client_id: "sp1".into(), secret_hash: Some(vec![1, 2]), metadata: "{}".into() };
+    let c = ClientRow {
+        client_id: "sp1".into(),
+        secret_hash: Some(vec![1, 2]),
+        metadata: "{}".into(),
+    };
     s.upsert_client(&c, 1).await.unwrap();
-    let c2 = ClientRow { metadata: "{\"a\":1}".into(), ..c.clone() };
+    let c2 = ClientRow {
+        metadata: "{\"a\":1}".into(),
+        ..c.clone()
+    };
     s.upsert_client(&c2, 2).await.unwrap();
     assert_eq!(s.client("sp1").await.unwrap(), Some(c2));
     assert_eq!(s.clients().await.unwrap().len(), 1);
     assert!(s.delete_client("sp1").await.unwrap());
     assert_eq!(s.client("sp1").await.unwrap(), None);
-    let sub = SubscriberRow { msisdn: "4477".into(), user_code: Some("42".into()) };
+    let sub = SubscriberRow {
+        msisdn: "4477".into(),
+        user_code: Some("42".into()),
+    };
     s.upsert_subscriber(&sub, 1).await.unwrap();
     assert_eq!(s.subscriber("4477").await.unwrap(), Some(sub));
 }
@@ -162,7 +258,13 @@ pub async fn events_in_order(s: &dyn Store) {
         };
         s.record_event(&e).await.unwrap();
     }
-    let steps: Vec<_> = s.events("x").await.unwrap().into_iter().map(|e| e.step).collect();
+    let steps: Vec<_> = s
+        .events("x")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.step)
+        .collect();
     assert_eq!(steps, ["c", "b", "a"]);
 }
 
@@ -176,10 +278,16 @@ pub async fn keys_round_trip(s: &dyn Store) {
         retired_at: None,
     };
     s.insert_key(&k).await.unwrap();
-    assert!(matches!(s.insert_key(&k).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.insert_key(&k).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(s.retire_key("k1", 5).await.unwrap());
     assert_eq!(s.keys().await.unwrap()[0].retired_at, Some(5));
-    assert!(!format!("{k:?}").contains("{}"), "private key never printed");
+    assert!(
+        !format!("{k:?}").contains("{}"),
+        "private key never printed"
+    );
 }
 
 macro_rules! backend_tests {

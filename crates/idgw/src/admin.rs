@@ -19,7 +19,10 @@ pub fn router(op: Arc<Op>) -> Router {
 
 async fn metrics(State(op): State<Arc<Op>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         op.metrics.render(),
     )
         .into_response()

@@ -64,21 +64,38 @@ fn read_document(file: &str) -> anyhow::Result<String> {
     }
 }
 
-async fn client_registry(config: &Config) -> anyhow::Result<(ClientRegistry, std::sync::Arc<dyn idgw_store::Store>)> {
+async fn client_registry(
+    config: &Config,
+) -> anyhow::Result<(ClientRegistry, std::sync::Arc<dyn idgw_store::Store>)> {
     let store = open_store(config).await?;
-    let key = store.setting_get_or_insert("client_secret_hmac_key", &hex::encode(rand::random::<[u8; 32]>())).await?;
-    Ok((ClientRegistry::new(store.clone(), hex::decode(key).context("stored client key is corrupt")?), store))
+    let key = store
+        .setting_get_or_insert(
+            "client_secret_hmac_key",
+            &hex::encode(rand::random::<[u8; 32]>()),
+        )
+        .await?;
+    Ok((
+        ClientRegistry::new(
+            store.clone(),
+            hex::decode(key).context("stored client key is corrupt")?,
+        ),
+        store,
+    ))
 }
 
 pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
     match cmd {
         ClientCommand::Add { file, config } => {
             let config = Config::load(config.config.as_deref())?;
-            let metadata: ClientMetadata =
-                serde_json::from_str(&read_document(&file)?).context("invalid client registration document")?;
+            let metadata: ClientMetadata = serde_json::from_str(&read_document(&file)?)
+                .context("invalid client registration document")?;
             let (registry, _) = client_registry(&config).await?;
             let client = registry.register(metadata, idgw_oidc::now_ms()).await?;
-            println!("registered client {} (sector {})", client.id(), client.sector);
+            println!(
+                "registered client {} (sector {})",
+                client.id(),
+                client.sector
+            );
         }
         ClientCommand::List(config) => {
             let store = open_store(&Config::load(config.config.as_deref())?).await?;
@@ -88,7 +105,10 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
         }
         ClientCommand::Remove { client_id, config } => {
             let store = open_store(&Config::load(config.config.as_deref())?).await?;
-            anyhow::ensure!(store.delete_client(&client_id).await?, "no client {client_id}");
+            anyhow::ensure!(
+                store.delete_client(&client_id).await?,
+                "no client {client_id}"
+            );
             println!("removed client {client_id}");
         }
     }
@@ -97,10 +117,23 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
 
 pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
     match cmd {
-        SubscriberCommand::Add { msisdn, user_code, config } => {
+        SubscriberCommand::Add {
+            msisdn,
+            user_code,
+            config,
+        } => {
             let store = open_store(&Config::load(config.config.as_deref())?).await?;
-            let msisdn = idgw_oidc::hint::normalize_msisdn(&msisdn).context("msisdn must be an E.164 number")?;
-            store.upsert_subscriber(&SubscriberRow { msisdn: msisdn.clone(), user_code }, idgw_oidc::now_ms()).await?;
+            let msisdn = idgw_oidc::hint::normalize_msisdn(&msisdn)
+                .context("msisdn must be an E.164 number")?;
+            store
+                .upsert_subscriber(
+                    &SubscriberRow {
+                        msisdn: msisdn.clone(),
+                        user_code,
+                    },
+                    idgw_oidc::now_ms(),
+                )
+                .await?;
             println!("provisioned subscriber {msisdn}");
         }
         SubscriberCommand::List(config) => {
@@ -111,7 +144,10 @@ pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
         }
         SubscriberCommand::Remove { msisdn, config } => {
             let store = open_store(&Config::load(config.config.as_deref())?).await?;
-            anyhow::ensure!(store.delete_subscriber(&msisdn).await?, "no subscriber {msisdn}");
+            anyhow::ensure!(
+                store.delete_subscriber(&msisdn).await?,
+                "no subscriber {msisdn}"
+            );
             println!("removed subscriber {msisdn}");
         }
     }
@@ -123,7 +159,11 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::List(config) => {
             let store = open_store(&Config::load(config.config.as_deref())?).await?;
             for k in store.keys().await? {
-                let state = if k.retired_at.is_some() { "retired" } else { "active" };
+                let state = if k.retired_at.is_some() {
+                    "retired"
+                } else {
+                    "active"
+                };
                 println!("{}\t{}\t{}\t{}", k.kid, k.key_use, k.alg, state);
             }
         }

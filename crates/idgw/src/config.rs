@@ -189,7 +189,18 @@ impl Default for Config {
 }
 
 const TOP_LEVEL: &[&str] = &[
-    "issuer", "data_dir", "listen", "storage", "tls", "op", "admin", "clients", "subscribers", "mssp", "ota", "smsc_sim",
+    "issuer",
+    "data_dir",
+    "listen",
+    "storage",
+    "tls",
+    "op",
+    "admin",
+    "clients",
+    "subscribers",
+    "mssp",
+    "ota",
+    "smsc_sim",
 ];
 
 impl Config {
@@ -217,10 +228,15 @@ impl Config {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        let public: Vec<_> = [self.listen.op, self.listen.handset, self.listen.mssp, self.listen.admin]
-            .into_iter()
-            .filter(|a| !a.ip().is_loopback())
-            .collect();
+        let public: Vec<_> = [
+            self.listen.op,
+            self.listen.handset,
+            self.listen.mssp,
+            self.listen.admin,
+        ]
+        .into_iter()
+        .filter(|a| !a.ip().is_loopback())
+        .collect();
         if !public.is_empty() {
             // DESIGN.md section 3: plain HTTP only on loopback.
             bail!(
@@ -232,11 +248,16 @@ impl Config {
     }
 
     pub fn issuer(&self) -> String {
-        self.issuer.clone().unwrap_or_else(|| format!("http://{}", self.listen.op))
+        self.issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen.op))
     }
 
     pub fn storage_url(&self) -> String {
-        self.storage.url.clone().unwrap_or_else(|| format!("sqlite://{}/idgw.db", self.data_dir.display()))
+        self.storage
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/idgw.db", self.data_dir.display()))
     }
 
     pub fn op_config(&self) -> idgw_oidc::OpConfig {
@@ -286,10 +307,19 @@ accounts = [{ system_id = "idgw-ota", password = "secret" }]
         let c = Config::load(Some(&path)).unwrap();
         assert_eq!(c.clients[0].client_id, "sp1");
         assert_eq!(c.subscribers[0].handset, "manual");
-        assert!(!format!("{c:?}").contains("s3cret"), "client secret never printed");
-        assert!(!format!("{:?}", c.subscribers[0]).contains("1234"), "PIN never printed");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "client secret never printed"
+        );
+        assert!(
+            !format!("{:?}", c.subscribers[0]).contains("1234"),
+            "PIN never printed"
+        );
         std::fs::write(&path, "colour = 1\n").unwrap();
-        assert!(Config::load(Some(&path)).is_err(), "unknown keys are errors");
+        assert!(
+            Config::load(Some(&path)).is_err(),
+            "unknown keys are errors"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

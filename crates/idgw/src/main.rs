@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "idgw", version, about = "Mobile Connect identity gateway: OpenID Provider with SIM applet authentication")]
+#[command(
+    name = "idgw",
+    version,
+    about = "Mobile Connect identity gateway: OpenID Provider with SIM applet authentication"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +55,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("IDGW_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("IDGW_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -62,6 +67,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Client(c) => commands::client(c).await,
         Command::Subscriber(c) => commands::subscriber(c).await,
         Command::Keys(c) => commands::keys(c).await,
-        Command::Trace { auth_req_id, config } => trace::trace(config.config.as_deref(), &auth_req_id).await,
+        Command::Trace {
+            auth_req_id,
+            config,
+        } => trace::trace(config.config.as_deref(), &auth_req_id).await,
     }
 }

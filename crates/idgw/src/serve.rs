@@ -18,14 +18,19 @@ pub enum Mode {
 }
 
 pub const DEMO_CLIENT: &str = "demo-sp";
-pub const DEMO_SUBSCRIBERS: &[(&str, &str)] =
-    &[("447700900001", "manual"), ("447700900002", "approve"), ("447700900003", "deny")];
+pub const DEMO_SUBSCRIBERS: &[(&str, &str)] = &[
+    ("447700900001", "manual"),
+    ("447700900002", "approve"),
+    ("447700900003", "deny"),
+];
 
 /// Opens the configured store (creating the data directory).
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
-    idgw_store::open(&config.storage_url()).await.context("cannot open the store")
+    idgw_store::open(&config.storage_url())
+        .await
+        .context("cannot open the store")
 }
 
 pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
@@ -35,30 +40,52 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     if demo {
         add_demo(&mut config, &*store).await?;
     }
-    let op = Op::new(config.op_config(), store.clone(), crate::wiring::authenticator(&config)).await?;
+    let op = Op::new(
+        config.op_config(),
+        store.clone(),
+        crate::wiring::authenticator(&config),
+    )
+    .await?;
     let now = op.now();
     for client in &config.clients {
-        op.clients.register(client.clone(), now).await.context("invalid client in configuration")?;
+        op.clients
+            .register(client.clone(), now)
+            .await
+            .context("invalid client in configuration")?;
     }
     for s in &config.subscribers {
         let msisdn = idgw_oidc::hint::normalize_msisdn(&s.msisdn)
             .with_context(|| format!("subscriber msisdn {} is not an E.164 number", s.msisdn))?;
-        let row = SubscriberRow { msisdn, user_code: s.user_code.as_ref().map(|c| c.0.clone()) };
+        let row = SubscriberRow {
+            msisdn,
+            user_code: s.user_code.as_ref().map(|c| c.0.clone()),
+        };
         store.upsert_subscriber(&row, now).await?;
     }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let op_listener = TcpListener::bind(config.listen.op).await.with_context(|| format!("cannot bind OP listener {}", config.listen.op))?;
-    let admin_listener =
-        TcpListener::bind(config.listen.admin).await.with_context(|| format!("cannot bind admin listener {}", config.listen.admin))?;
+    let op_listener = TcpListener::bind(config.listen.op)
+        .await
+        .with_context(|| format!("cannot bind OP listener {}", config.listen.op))?;
+    let admin_listener = TcpListener::bind(config.listen.admin)
+        .await
+        .with_context(|| format!("cannot bind admin listener {}", config.listen.admin))?;
     tracing::info!(issuer = %op.config.issuer, op = %config.listen.op, admin = %config.listen.admin, ?mode, "idgw listening");
     if demo {
         print_demo(&config, &op).await?;
     }
 
     let background = tokio::spawn(op.clone().run_background(shutdown_rx.clone()));
-    let op_server = tokio::spawn(serve_router(op_listener, idgw_oidc::http::router(op.clone()), shutdown_rx.clone()));
-    let admin_server = tokio::spawn(serve_router(admin_listener, crate::admin::router(op.clone()), shutdown_rx.clone()));
+    let op_server = tokio::spawn(serve_router(
+        op_listener,
+        idgw_oidc::http::router(op.clone()),
+        shutdown_rx.clone(),
+    ));
+    let admin_server = tokio::spawn(serve_router(
+        admin_listener,
+        crate::admin::router(op.clone()),
+        shutdown_rx.clone(),
+    ));
 
     shutdown_signal().await;
     tracing::info!("shutting down");
@@ -67,7 +94,11 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_router(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
@@ -99,7 +130,9 @@ async fn shutdown_signal() {
 /// The demo client (poll mode) with a secret generated once and kept in the store, and the
 /// demo subscribers.
 async fn add_demo(config: &mut Config, store: &dyn Store) -> anyhow::Result<()> {
-    let secret = store.setting_get_or_insert("demo_client_secret", &idgw_oidc::tokens::random_token()).await?;
+    let secret = store
+        .setting_get_or_insert("demo_client_secret", &idgw_oidc::tokens::random_token())
+        .await?;
     config.clients.push(ClientMetadata {
         client_id: DEMO_CLIENT.into(),
         client_secret: Some(ClientSecret(secret)),
@@ -122,9 +155,15 @@ async fn add_demo(config: &mut Config, store: &dyn Store) -> anyhow::Result<()> 
 }
 
 async fn print_demo(config: &Config, op: &Op) -> anyhow::Result<()> {
-    let secret = op.store.setting_get_or_insert("demo_client_secret", "").await?;
+    let secret = op
+        .store
+        .setting_get_or_insert("demo_client_secret", "")
+        .await?;
     let issuer = &op.config.issuer;
-    let subscribers: Vec<String> = DEMO_SUBSCRIBERS.iter().map(|(m, h)| format!("{m} ({h}, PIN 1234)")).collect();
+    let subscribers: Vec<String> = DEMO_SUBSCRIBERS
+        .iter()
+        .map(|(m, h)| format!("{m} ({h}, PIN 1234)"))
+        .collect();
     println!(
         "\nidgw is running with embedded defaults (data in {data}).\n\
          Demo client: client_id={DEMO_CLIENT} client_secret={secret} (poll mode)\n\

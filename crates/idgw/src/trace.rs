@@ -14,7 +14,10 @@ pub async fn trace(file: Option<&Path>, auth_req_id: &str) -> anyhow::Result<()>
     let config = Config::load(file)?;
     let store = open_store(&config).await?;
     let events = store.events(auth_req_id).await?;
-    anyhow::ensure!(!events.is_empty(), "no recorded steps for auth_req_id {auth_req_id}");
+    anyhow::ensure!(
+        !events.is_empty(),
+        "no recorded steps for auth_req_id {auth_req_id}"
+    );
     print!("{}", draw(&events));
     Ok(())
 }
@@ -33,15 +36,29 @@ pub fn draw(events: &[Event]) -> String {
     out.push('\n');
     for e in events {
         let from = lane(&e.component);
-        let mut row: Vec<char> = LANES.iter().flat_map(|_| {
-            let mut cell = vec![' '; WIDTH];
-            cell[0] = '|';
-            cell
-        }).collect();
+        let mut row: Vec<char> = LANES
+            .iter()
+            .flat_map(|_| {
+                let mut cell = vec![' '; WIDTH];
+                cell[0] = '|';
+                cell
+            })
+            .collect();
         row[from * WIDTH] = '*';
         out.push_str(row.iter().collect::<String>().trim_end());
-        let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-        out.push_str(&format!("  +{:>5} ms  {}: {} -> {}{}\n", e.at - start, e.component, e.step, e.outcome, detail));
+        let detail = e
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  +{:>5} ms  {}: {} -> {}{}\n",
+            e.at - start,
+            e.component,
+            e.step,
+            e.outcome,
+            detail
+        ));
     }
     out
 }
@@ -61,10 +78,15 @@ mod tests {
             detail: None,
             at,
         };
-        let text = draw(&[ev("RP", "POST /bc-authorize", 1000), ev("OP", "Authenticate(MSISDN)", 1003)]);
+        let text = draw(&[
+            ev("RP", "POST /bc-authorize", 1000),
+            ev("OP", "Authenticate(MSISDN)", 1003),
+        ]);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("RP"));
-        assert!(lines[1].starts_with('*') && lines[1].contains("+    0 ms  RP: POST /bc-authorize"));
+        assert!(
+            lines[1].starts_with('*') && lines[1].contains("+    0 ms  RP: POST /bc-authorize")
+        );
         assert_eq!(lines[2].find('*'), Some(WIDTH));
         assert!(lines[2].contains("+    3 ms"));
     }

@@ -13,7 +13,9 @@ pub struct ChainUnavailable;
 impl Authenticator for ChainUnavailable {
     async fn authenticate(&self, request: AuthenticationRequest) -> AuthOutcome {
         tracing::warn!(auth_req_id = %request.auth_req_id, "no SIM authentication chain is wired; failing the transaction");
-        AuthOutcome::Failed { reason: "SIM authentication chain not available".into() }
+        AuthOutcome::Failed {
+            reason: "SIM authentication chain not available".into(),
+        }
     }
 }
 

@@ -33,7 +33,10 @@ pub struct TestAuthenticator {
 
 impl TestAuthenticator {
     pub fn script(&self, msisdn: &str, outcome: AuthOutcome) {
-        self.scripted.lock().unwrap().insert(msisdn.to_string(), outcome);
+        self.scripted
+            .lock()
+            .unwrap()
+            .insert(msisdn.to_string(), outcome);
     }
 
     /// Answers the authentication waiting for `msisdn` (waits up to 5 s for it to arrive).
@@ -66,7 +69,13 @@ impl TestAuthenticator {
     /// Whether an authentication for `msisdn` arrived (waits up to 1 s).
     pub async fn saw(&self, msisdn: &str) -> bool {
         for _ in 0..50 {
-            if self.requests.lock().unwrap().iter().any(|r| r.msisdn == msisdn) {
+            if self
+                .requests
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|r| r.msisdn == msisdn)
+            {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -75,7 +84,12 @@ impl TestAuthenticator {
     }
 
     pub fn last_request(&self) -> AuthenticationRequest {
-        self.requests.lock().unwrap().last().cloned().expect("a request")
+        self.requests
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a request")
     }
 }
 
@@ -87,14 +101,22 @@ impl Authenticator for TestAuthenticator {
             return outcome;
         }
         let (tx, rx) = oneshot::channel();
-        self.waiting.lock().unwrap().insert(request.msisdn.clone(), tx);
+        self.waiting
+            .lock()
+            .unwrap()
+            .insert(request.msisdn.clone(), tx);
         self.arrived.notify_waiters();
-        rx.await.unwrap_or(AuthOutcome::Failed { reason: "test dropped".into() })
+        rx.await.unwrap_or(AuthOutcome::Failed {
+            reason: "test dropped".into(),
+        })
     }
 }
 
 pub fn approved() -> AuthOutcome {
-    AuthOutcome::Approved { amr: vec!["SIM_PIN".into()], auth_time: idgw_oidc::now_ms() }
+    AuthOutcome::Approved {
+        amr: vec!["SIM_PIN".into()],
+        auth_time: idgw_oidc::now_ms(),
+    }
 }
 
 /// A notification the client's endpoint received.
@@ -120,7 +142,14 @@ impl Receiver {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let notified = self.arrived.notified();
-            let got: Vec<Received> = self.received.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect();
+            let got: Vec<Received> = self
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|r| r.path == path)
+                .cloned()
+                .collect();
             if got.len() >= n {
                 return got;
             }
@@ -131,11 +160,19 @@ impl Receiver {
     }
 }
 
-async fn receive(State(r): State<Arc<Receiver>>, uri: axum::http::Uri, headers: HeaderMap, body: String) -> StatusCode {
+async fn receive(
+    State(r): State<Arc<Receiver>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
     let status = r.statuses.lock().unwrap().pop_front().unwrap_or(204);
     r.received.lock().unwrap().push(Received {
         path: uri.path().to_string(),
-        authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string),
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
         body: serde_json::from_str(&body).unwrap_or(Value::Null),
     });
     r.arrived.notify_waiters();
@@ -188,11 +225,20 @@ pub fn now_s() -> i64 {
 
 impl Harness {
     pub async fn start() -> Harness {
-        Harness::start_with("sqlite::memory:", Arc::new(TestAuthenticator::default()), None).await
+        Harness::start_with(
+            "sqlite::memory:",
+            Arc::new(TestAuthenticator::default()),
+            None,
+        )
+        .await
     }
 
     /// Starts an OP on `store_url`; `keys` carries client keys over a restart.
-    pub async fn start_with(store_url: &str, auth: Arc<TestAuthenticator>, keys: Option<(Jwk, Jwk)>) -> Harness {
+    pub async fn start_with(
+        store_url: &str,
+        auth: Arc<TestAuthenticator>,
+        keys: Option<(Jwk, Jwk)>,
+    ) -> Harness {
         let receiver = Arc::new(Receiver::default());
         let receiver_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let receiver_base = format!("http://{}", receiver_listener.local_addr().unwrap());
@@ -221,7 +267,10 @@ impl Harness {
         let metas = vec![
             register(base_meta("poll", "poll-secret"), "poll-secret", None),
             register(
-                ClientMetadata { token_endpoint_auth_method: AuthMethod::ClientSecretPost, ..base_meta("post", "post-secret") },
+                ClientMetadata {
+                    token_endpoint_auth_method: AuthMethod::ClientSecretPost,
+                    ..base_meta("post", "post-secret")
+                },
                 "post-secret",
                 None,
             ),
@@ -264,12 +313,18 @@ impl Harness {
                 None,
             ),
             register(
-                ClientMetadata { backchannel_user_code_parameter: true, ..base_meta("usercode", "usercode-secret") },
+                ClientMetadata {
+                    backchannel_user_code_parameter: true,
+                    ..base_meta("usercode", "usercode-secret")
+                },
                 "usercode-secret",
                 None,
             ),
             register(
-                ClientMetadata { grant_types: vec!["authorization_code".into()], ..base_meta("noba", "noba-secret") },
+                ClientMetadata {
+                    grant_types: vec!["authorization_code".into()],
+                    ..base_meta("noba", "noba-secret")
+                },
                 "noba-secret",
                 None,
             ),
@@ -280,31 +335,65 @@ impl Harness {
         for i in 1..=9 {
             let msisdn = format!("44770090000{i}");
             let user_code = (i == 9).then(|| "4711".to_string());
-            store.upsert_subscriber(&SubscriberRow { msisdn, user_code }, now).await.unwrap();
+            store
+                .upsert_subscriber(&SubscriberRow { msisdn, user_code }, now)
+                .await
+                .unwrap();
         }
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = vec![];
         let router = idgw_oidc::http::router(op.clone());
         let mut rx = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
-            axum::serve(listener, router).with_graceful_shutdown(async move { let _ = rx.wait_for(|s| *s).await; }).await.unwrap();
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                })
+                .await
+                .unwrap();
         }));
-        let recv_router = Router::new().fallback(axum::routing::post(receive)).with_state(receiver.clone());
+        let recv_router = Router::new()
+            .fallback(axum::routing::post(receive))
+            .with_state(receiver.clone());
         let mut rx = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
-            axum::serve(receiver_listener, recv_router).with_graceful_shutdown(async move { let _ = rx.wait_for(|s| *s).await; }).await.unwrap();
+            axum::serve(receiver_listener, recv_router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                })
+                .await
+                .unwrap();
         }));
         tasks.push(tokio::spawn(op.clone().run_background(shutdown_rx)));
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Harness { base, op, auth, receiver, receiver_base, http, clients, shutdown, tasks }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Harness {
+            base,
+            op,
+            auth,
+            receiver,
+            receiver_base,
+            http,
+            clients,
+            shutdown,
+            tasks,
+        }
     }
 
     pub fn client(&self, id: &str) -> TestClient {
-        self.clients.get(id).cloned().unwrap_or_else(|| panic!("no test client {id}"))
+        self.clients
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no test client {id}"))
     }
 
     pub fn client_keys(&self) -> (Jwk, Jwk) {
-        (self.client("jwt").key.unwrap(), self.client("signed").key.unwrap())
+        (
+            self.client("jwt").key.unwrap(),
+            self.client("signed").key.unwrap(),
+        )
     }
 
     pub async fn stop(self) {
@@ -315,15 +404,33 @@ impl Harness {
     }
 
     /// POSTs a form with HTTP Basic client authentication.
-    pub async fn post_form(&self, path: &str, client: &str, form: &[(&str, &str)]) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        client: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         let c = self.client(client);
-        let req = self.http.post(format!("{}{path}", self.base)).basic_auth(c.id, Some(c.secret)).form(form);
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .basic_auth(c.id, Some(c.secret))
+            .form(form);
         send(req).await
     }
 
-    pub async fn post_json(&self, path: &str, client: &str, body: &Value) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        client: &str,
+        body: &Value,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         let c = self.client(client);
-        let req = self.http.post(format!("{}{path}", self.base)).basic_auth(c.id, Some(c.secret)).json(body);
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .basic_auth(c.id, Some(c.secret))
+            .json(body);
         send(req).await
     }
 
@@ -335,13 +442,32 @@ impl Harness {
     /// A standard CIBA request for `msisdn`.
     pub async fn start_auth(&self, client: &str, msisdn: &str) -> String {
         let hint = format!("MSISDN:{msisdn}");
-        let (status, body) = self.bc(client, &[("scope", "openid phone"), ("acr_values", "mod-mf"), ("login_hint", &hint), ("client_notification_token", "cnt-123")]).await;
+        let (status, body) = self
+            .bc(
+                client,
+                &[
+                    ("scope", "openid phone"),
+                    ("acr_values", "mod-mf"),
+                    ("login_hint", &hint),
+                    ("client_notification_token", "cnt-123"),
+                ],
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["auth_req_id"].as_str().unwrap().to_string()
     }
 
     pub async fn poll(&self, client: &str, auth_req_id: &str) -> (StatusCode, Value) {
-        let (s, v, _) = self.post_form("/token", client, &[("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", auth_req_id)]).await;
+        let (s, v, _) = self
+            .post_form(
+                "/token",
+                client,
+                &[
+                    ("grant_type", "urn:openid:params:grant-type:ciba"),
+                    ("auth_req_id", auth_req_id),
+                ],
+            )
+            .await;
         (s, v)
     }
 
@@ -358,7 +484,14 @@ impl Harness {
     }
 
     pub async fn jwks(&self) -> Value {
-        self.http.get(format!("{}/jwks.json", self.base)).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(format!("{}/jwks.json", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 }
 
@@ -367,7 +500,11 @@ pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value, reqwest::
     let status = resp.status();
     let headers = resp.headers().clone();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), headers)
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        headers,
+    )
 }
 
 /// Verifies an ID token with an independent JOSE implementation (jsonwebtoken) against the
@@ -375,11 +512,15 @@ pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value, reqwest::
 pub async fn verify_id_token(h: &Harness, id_token: &str, audience: &str) -> Value {
     let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(h.jwks().await).unwrap();
     let header = jsonwebtoken::decode_header(id_token).unwrap();
-    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid published in JWKS");
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid published in JWKS");
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = jsonwebtoken::Validation::new(header.alg);
     validation.set_audience(&[audience]);
     validation.set_issuer(&[h.base.as_str()]);
     validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-    jsonwebtoken::decode::<Value>(id_token, &key, &validation).expect("ID token verifies").claims
+    jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .expect("ID token verifies")
+        .claims
 }
