@@ -100,6 +100,16 @@ pub trait Store: Send + Sync + 'static {
     async fn record_delivery(&self, id: i64, result: &DeliveryResult, now: Millis) -> Result<()>;
     async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>>;
 
+    // --- OTA card database ---
+    /// Stores a card's keys; its counters are kept.
+    async fn upsert_card(&self, card: &CardRow, now: Millis) -> Result<()>;
+    async fn card(&self, msisdn: &str) -> Result<Option<CardRow>>;
+    /// The next MT counter for a card's key set: atomically incremented, never reissued,
+    /// whatever the number of processes (TS 102 225 5.1.1).
+    async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64>;
+    /// Accepts an MO counter only if it is higher than the last accepted one, atomically.
+    async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool>;
+
     // --- trace events ---
     async fn record_event(&self, event: &Event) -> Result<()>;
     async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>>;

@@ -214,3 +214,28 @@ pub struct Event {
     pub detail: Option<String>,
     pub at: Millis,
 }
+
+/// A SIM in the OTA platform's card database, with its keys (never printed).
+#[derive(Clone, PartialEq)]
+pub struct CardRow {
+    pub msisdn: String,
+    pub iccid: String,
+    pub algorithm: String,
+    pub kvn: u8,
+    pub kic: Vec<u8>,
+    pub kid: Vec<u8>,
+    pub tar: Vec<u8>,
+    pub applet_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for CardRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardRow")
+            .field("msisdn", &self.msisdn)
+            .field("iccid", &self.iccid)
+            .field("algorithm", &self.algorithm)
+            .field("kvn", &self.kvn)
+            .field("keys", &"<redacted>")
+            .finish()
+    }
+}

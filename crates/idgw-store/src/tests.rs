@@ -290,6 +290,46 @@ pub async fn keys_round_trip(s: &dyn Store) {
     );
 }
 
+pub async fn ota_counters_never_reissue(s: &dyn Store) {
+    let card = CardRow {
+        msisdn: "4477".into(),
+        iccid: "8944000000000000001".into(),
+        algorithm: "aes128".into(),
+        kvn: 1,
+        kic: vec![1; 16],
+        kid: vec![2; 16],
+        tar: vec![0x49, 0x44, 0x47],
+        applet_key: vec![3; 32],
+    };
+    s.upsert_card(&card, 1).await.unwrap();
+    assert_eq!(s.card("4477").await.unwrap(), Some(card.clone()));
+    assert!(!format!("{card:?}").contains("[1, 1"), "keys never printed");
+    let a = s.next_mt_counter(&card.iccid, 1).await.unwrap();
+    let b = s.next_mt_counter(&card.iccid, 1).await.unwrap();
+    assert_eq!((a, b), (1, 2));
+    assert_eq!(
+        s.next_mt_counter(&card.iccid, 2).await.unwrap(),
+        1,
+        "per key set"
+    );
+    s.upsert_card(&card, 2).await.unwrap();
+    assert_eq!(
+        s.next_mt_counter(&card.iccid, 1).await.unwrap(),
+        3,
+        "re-provisioning keeps counters"
+    );
+    assert!(s.accept_mo_counter(&card.iccid, 1, 5).await.unwrap());
+    assert!(
+        !s.accept_mo_counter(&card.iccid, 1, 5).await.unwrap(),
+        "replay"
+    );
+    assert!(
+        !s.accept_mo_counter(&card.iccid, 1, 4).await.unwrap(),
+        "older"
+    );
+    assert!(s.accept_mo_counter(&card.iccid, 1, 6).await.unwrap());
+}
+
 macro_rules! backend_tests {
     ($open:expr, $($case:ident),* $(,)?) => {
         $(
@@ -320,6 +360,7 @@ mod sqlite {
         clients_and_subscribers,
         events_in_order,
         keys_round_trip,
+        ota_counters_never_reissue,
     );
 
     #[tokio::test]
