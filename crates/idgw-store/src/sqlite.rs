@@ -346,19 +346,29 @@ impl Store for SqliteStore {
     }
 
     async fn pcr_for(&self, sector: &str, msisdn: &str, candidate: &str) -> Result<String> {
-        sqlx::query("INSERT INTO pcrs (sector, msisdn, pcr) VALUES (?, ?, ?) ON CONFLICT (sector, msisdn) DO NOTHING")
+        let select = "SELECT pcr FROM pcrs WHERE sector = ? AND msisdn = ?";
+        // Read first: after the first authentication of a subscriber in a sector, no write.
+        if let Some(pcr) = sqlx::query_scalar(select)
             .bind(sector)
             .bind(msisdn)
-            .bind(candidate)
-            .execute(&self.pool)
-            .await?;
-        Ok(
-            sqlx::query_scalar("SELECT pcr FROM pcrs WHERE sector = ? AND msisdn = ?")
-                .bind(sector)
-                .bind(msisdn)
-                .fetch_one(&self.pool)
-                .await?,
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            return Ok(pcr);
+        }
+        sqlx::query(
+            "INSERT INTO pcrs (sector, msisdn, pcr) VALUES (?, ?, ?) ON CONFLICT (sector, msisdn) DO NOTHING",
         )
+        .bind(sector)
+        .bind(msisdn)
+        .bind(candidate)
+        .execute(&self.pool)
+        .await?;
+        Ok(sqlx::query_scalar(select)
+            .bind(sector)
+            .bind(msisdn)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn msisdn_for_pcr(&self, sector: &str, pcr: &str) -> Result<Option<String>> {
