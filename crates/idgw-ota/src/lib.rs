@@ -72,6 +72,8 @@ pub mod crypto;
 mod error;
 mod keyid;
 mod keys;
+#[cfg(feature = "platform")]
+pub mod platform;
 mod response;
 mod secure;
 pub mod sms;
