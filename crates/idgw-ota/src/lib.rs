@@ -1,8 +1,34 @@
 //! # idgw-ota: the secured packet codec of 3GPP TS 31.115 / ETSI TS 102 225
 //!
-//! Pure code (no I/O, no clock): bytes of secured packets to types and back,
-//! with the ciphering and checksums that protect them. The OTA platform
-//! service and the SIM simulator build on it.
+//! The codec modules are pure code (no I/O, no clock): bytes of secured
+//! packets to types and back, with the ciphering and checksums that protect
+//! them. The SIM simulator builds on them, and so does the OTA platform
+//! service in [`platform`] (cargo feature `platform`, on by default; build
+//! with `default-features = false` for the codec alone, without tokio).
+//!
+//! ## The OTA platform service ([`platform`])
+//!
+//! - Cards: [`platform::CardRecord`] (MSISDN, ICCID, KVN, algorithm
+//!   `aes128 | aes192 | aes256 | 3des2 | 3des3`, KIc, KID, applet TAR) behind
+//!   the [`platform::CardDirectory`] trait; counters (MT CNTR issued, MO CNTR
+//!   accepted, per ICCID and KVN) behind [`platform::CounterStore`], whose
+//!   doc states the atomicity contract a persistent store must keep.
+//!   In-memory implementations for tests and demos.
+//! - MT: [`platform::OtaPlatform::send`] seals with SPI `16 3A` (CC,
+//!   ciphered, counter higher; PoR on error, CC'd and ciphered, by
+//!   SMS-SUBMIT), splits into SMS (UDH IEI 0x70, concatenated when needed)
+//!   and submits each as submit_sm (esm_class 0x40, PID 0x7F, DCS 0xF6,
+//!   receipt requested) through a [`platform::SmsSubmitter`] (the idgw-smpp
+//!   ESME session).
+//! - MO: [`platform::OtaPlatform::run`] reads the ESME's deliver_sm stream:
+//!   failed delivery receipts and error PoRs become
+//!   [`platform::MoSink::on_delivery_failure`] (once per MT packet); the
+//!   cards' Command Packets (SPI `16 00`) are reassembled, verified,
+//!   deciphered and counter-checked, then handed to
+//!   [`platform::MoSink::on_mo`]; anything tampered, replayed or from an
+//!   unknown number is logged and dropped.
+//! - Feature `mssp` (default): the platform implements idgw-mss's
+//!   `OtaPlatform` trait, and `platform::MsspSink` hands answers to the MSSP.
 //!
 //! ## What is here
 //!

@@ -7,7 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use idgw_mss::applet::{Answer, AnswerResult, AppletKey, Challenge};
-use idgw_mss::mssp::{OtaError as MssOtaError, OtaPlatform as _};
+use idgw_mss::model::*;
+use idgw_mss::mssp::{
+    ApRegistry, MemoryAppletKeys, Mssp, MsspConfig, OtaError as MssOtaError, OtaPlatform as _,
+};
+use idgw_mss::StatusCode;
 use idgw_ota::platform::*;
 use idgw_ota::Tar;
 use idgw_sim::{FarmConfig, SimFarm, SubscriberConfig};
@@ -53,10 +57,27 @@ impl HandsetLink for FarmLink {
 struct Harness {
     platform: Arc<OtaPlatform>,
     events: mpsc::UnboundedReceiver<Event>,
-    _stop: (oneshot::Sender<()>, oneshot::Sender<()>),
+    _stop: Stop,
 }
 
+/// Keeps the simulator and the ESME session running while alive.
+type Stop = (oneshot::Sender<()>, oneshot::Sender<()>);
+
 async fn start(handset: &str, validity: Duration) -> Harness {
+    let (sink, events) = recorder();
+    let (platform, stop) = start_with(handset, validity, |_| sink as Arc<dyn MoSink>).await;
+    Harness {
+        platform,
+        events,
+        _stop: stop,
+    }
+}
+
+async fn start_with(
+    handset: &str,
+    validity: Duration,
+    sink: impl FnOnce(&Arc<OtaPlatform>) -> Arc<dyn MoSink>,
+) -> (Arc<OtaPlatform>, Stop) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (mo_tx, mo_rx) = mpsc::channel::<MoSms>(64);
@@ -101,13 +122,9 @@ async fn start(handset: &str, validity: Duration) -> Harness {
         },
     );
     assert!(timeout(WAIT, handle.wait_bound()).await.unwrap());
-    let (sink, events) = recorder();
+    let sink = sink(&platform);
     tokio::spawn(platform.clone().run(deliveries, sink));
-    Harness {
-        platform,
-        events,
-        _stop: (stop_smsc, stop_esme),
-    }
+    (platform, (stop_smsc, stop_esme))
 }
 
 fn challenge(reference: &str, text: &str) -> (Challenge, Vec<u8>) {
@@ -231,6 +248,62 @@ async fn unreachable_handset_is_reported_after_expiry() {
                 reason.contains("EXPIRED") && reason.contains("MSSP-5"),
                 "{reason}"
             );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mssp_signature_request_is_signed_through_the_sim() {
+    let mut mssp_slot = None;
+    let (_platform, _stop) = start_with("approve", Duration::from_secs(60), |platform| {
+        let mut keys = MemoryAppletKeys::new();
+        keys.insert(MSISDN, AppletKey::new(APPLET_KEY));
+        let aps = ApRegistry::new().with("http://ap.example", "pwd");
+        let mssp = Arc::new(Mssp::new(
+            MsspConfig::default(),
+            aps,
+            Arc::new(keys),
+            platform.clone(),
+        ));
+        mssp_slot = Some(mssp.clone());
+        Arc::new(MsspSink::new(mssp).only_tar(TAR))
+    })
+    .await;
+    let mssp = mssp_slot.unwrap();
+    let req = MssSignatureReq {
+        header: MessageAbstract {
+            major_version: 1,
+            minor_version: 1,
+            ap_info: ApInfo {
+                ap_id: "http://ap.example".into(),
+                ap_trans_id: "AP-1".into(),
+                ap_pwd: Some("pwd".into()),
+                instant: "2024-05-01T12:00:00Z".into(),
+                ap_url: None,
+            },
+            mssp_info: MsspInfo::default(),
+        },
+        mobile_user: MobileUser {
+            msisdn: MSISDN.into(),
+        },
+        data_to_be_signed: Data::text("Log in to Example Bank?"),
+        data_to_be_displayed: None,
+        signature_profile: None,
+        additional_services: vec![],
+        mss_format: None,
+        validity_date: None,
+        time_out: Some(10),
+        messaging_mode: MessagingMode::Synch,
+    };
+    let resp = mssp
+        .handle(MssMessage::SignatureReq(req), std::time::Instant::now())
+        .await
+        .unwrap();
+    match resp {
+        MssMessage::SignatureResp(r) => {
+            assert_eq!(r.status.code, StatusCode::Signature);
+            assert!(r.mss_signature.is_some());
         }
         other => panic!("{other:?}"),
     }
