@@ -104,6 +104,7 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a card's keys; its counters are kept.
     async fn upsert_card(&self, card: &CardRow, now: Millis) -> Result<()>;
     async fn card(&self, msisdn: &str) -> Result<Option<CardRow>>;
+    async fn card_by_iccid(&self, iccid: &str) -> Result<Option<CardRow>>;
     /// The next MT counter for a card's key set: atomically incremented, never reissued,
     /// whatever the number of processes (TS 102 225 5.1.1).
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64>;

@@ -96,6 +96,32 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The card whose `column` (`msisdn` or `iccid`, both unique) equals `value`.
+    async fn card_where(&self, column: &'static str, value: &str) -> Result<Option<CardRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT msisdn, iccid, algorithm, kvn, kic, kid, tar, applet_key FROM ota_cards WHERE {column} = ?"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let kvn: i64 = r.try_get("kvn")?;
+            Ok(CardRow {
+                msisdn: r.try_get("msisdn")?,
+                iccid: r.try_get("iccid")?,
+                algorithm: r.try_get("algorithm")?,
+                kvn: u8::try_from(kvn).map_err(|_| StoreError::Corrupt(format!("kvn {kvn}")))?,
+                kic: r.try_get("kic")?,
+                kid: r.try_get("kid")?,
+                tar: r.try_get("tar")?,
+                applet_key: r.try_get("applet_key")?,
+            })
+        })
+        .transpose()
+    }
+}
+
 fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -620,26 +646,11 @@ impl Store for SqliteStore {
     }
 
     async fn card(&self, msisdn: &str) -> Result<Option<CardRow>> {
-        let row = sqlx::query(
-            "SELECT msisdn, iccid, algorithm, kvn, kic, kid, tar, applet_key FROM ota_cards WHERE msisdn = ?",
-        )
-        .bind(msisdn)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            let kvn: i64 = r.try_get("kvn")?;
-            Ok(CardRow {
-                msisdn: r.try_get("msisdn")?,
-                iccid: r.try_get("iccid")?,
-                algorithm: r.try_get("algorithm")?,
-                kvn: u8::try_from(kvn).map_err(|_| StoreError::Corrupt(format!("kvn {kvn}")))?,
-                kic: r.try_get("kic")?,
-                kid: r.try_get("kid")?,
-                tar: r.try_get("tar")?,
-                applet_key: r.try_get("applet_key")?,
-            })
-        })
-        .transpose()
+        self.card_where("msisdn", msisdn).await
+    }
+
+    async fn card_by_iccid(&self, iccid: &str) -> Result<Option<CardRow>> {
+        self.card_where("iccid", iccid).await
     }
 
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {

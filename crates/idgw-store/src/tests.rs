@@ -303,6 +303,10 @@ pub async fn ota_counters_never_reissue(s: &dyn Store) {
     };
     s.upsert_card(&card, 1).await.unwrap();
     assert_eq!(s.card("4477").await.unwrap(), Some(card.clone()));
+    assert_eq!(
+        s.card_by_iccid(&card.iccid).await.unwrap(),
+        Some(card.clone())
+    );
     assert!(!format!("{card:?}").contains("[1, 1"), "keys never printed");
     let a = s.next_mt_counter(&card.iccid, 1).await.unwrap();
     let b = s.next_mt_counter(&card.iccid, 1).await.unwrap();

@@ -3,6 +3,7 @@
 mod admin;
 mod commands;
 mod config;
+mod demo;
 mod serve;
 mod trace;
 mod wiring;
@@ -49,6 +50,14 @@ enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// Run one full CIBA authentication against a running `idgw serve`, narrating each step.
+    Demo {
+        /// The demo subscriber to authenticate (its simulated user approves).
+        #[arg(long, default_value = "447700900002")]
+        msisdn: String,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 #[tokio::main]
@@ -71,5 +80,6 @@ async fn main() -> anyhow::Result<()> {
             auth_req_id,
             config,
         } => trace::trace(config.config.as_deref(), &auth_req_id).await,
+        Command::Demo { msisdn, config } => demo::demo(config.config.as_deref(), &msisdn).await,
     }
 }

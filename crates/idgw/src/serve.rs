@@ -40,12 +40,12 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     if demo {
         add_demo(&mut config, &*store).await?;
     }
-    let op = Op::new(
-        config.op_config(),
-        store.clone(),
-        crate::wiring::authenticator(&config),
-    )
-    .await?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    if mode == Mode::All {
+        crate::wiring::chain::start(&config, store.clone(), shutdown_rx.clone()).await?;
+    }
+    let authenticator = crate::wiring::authenticator(&config, store.clone())?;
+    let op = Op::new(config.op_config(), store.clone(), authenticator).await?;
     let now = op.now();
     for client in &config.clients {
         op.clients
@@ -63,7 +63,6 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
         store.upsert_subscriber(&row, now).await?;
     }
 
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let op_listener = TcpListener::bind(config.listen.op)
         .await
         .with_context(|| format!("cannot bind OP listener {}", config.listen.op))?;
@@ -168,6 +167,7 @@ async fn print_demo(config: &Config, op: &Op) -> anyhow::Result<()> {
         "\nidgw is running with embedded defaults (data in {data}).\n\
          Demo client: client_id={DEMO_CLIENT} client_secret={secret} (poll mode)\n\
          Demo subscribers: {subs}\n\
+         Handsets (answer SIM prompts here): http://{handset}/\n\
          Discovery: {issuer}/.well-known/openid-configuration   Metrics: http://{admin}/metrics\n\n\
          Start a CIBA authentication:\n\
          curl -s -u '{DEMO_CLIENT}:{secret}' -d scope=openid -d acr_values=mod-mf -d login_hint=MSISDN:447700900002 -d binding_message=DEMO-1 {issuer}/bc-authorize\n\
@@ -176,6 +176,7 @@ async fn print_demo(config: &Config, op: &Op) -> anyhow::Result<()> {
         data = config.data_dir.display(),
         subs = subscribers.join(", "),
         admin = config.listen.admin,
+        handset = config.listen.handset,
     );
     Ok(())
 }

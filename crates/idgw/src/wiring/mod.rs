@@ -1,24 +1,26 @@
-//! Which [`Authenticator`] the OP uses. The shipped binary wires only the SIM applet chain
-//! (OP -> MSSP -> OTA -> SMSC -> SIM). Until the chain's services are wired (issue 3), every
-//! transaction is ended explicitly as failed, so clients are told instead of left waiting.
+//! Wiring the components: which [`Authenticator`] the OP uses, and, in `serve`, the SIM
+//! authentication chain behind it. The shipped binary wires only the real chain: the OP
+//! reaches the MSSP over ETSI TS 102 204.
 
-use async_trait::async_trait;
-use idgw_oidc::authenticator::{AuthOutcome, AuthenticationRequest, Authenticator};
+pub mod chain;
+pub mod mssp_auth;
+pub mod provision;
+pub mod store_adapters;
+
+use crate::config::Config;
+use anyhow::Context;
+use idgw_oidc::authenticator::Authenticator;
+use idgw_store::Store;
 use std::sync::Arc;
 
-/// The authenticator used when no authentication chain is available.
-pub struct ChainUnavailable;
-
-#[async_trait]
-impl Authenticator for ChainUnavailable {
-    async fn authenticate(&self, request: AuthenticationRequest) -> AuthOutcome {
-        tracing::warn!(auth_req_id = %request.auth_req_id, "no SIM authentication chain is wired; failing the transaction");
-        AuthOutcome::Failed {
-            reason: "SIM authentication chain not available".into(),
-        }
-    }
-}
-
-pub fn authenticator(_config: &crate::config::Config) -> Arc<dyn Authenticator> {
-    Arc::new(ChainUnavailable)
+/// The OP's authenticator: an AP client of the configured (or the embedded) MSSP.
+pub fn authenticator(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Arc<dyn Authenticator>> {
+    let (ap_id, ap_pwd) = chain::ap_credentials(config);
+    let url = chain::mssp_url(config);
+    let client = idgw_mss::client::MssClient::new(&url, None, ap_id, ap_pwd)
+        .with_context(|| format!("bad [mssp] url {url}"))?;
+    Ok(Arc::new(mssp_auth::MsspAuthenticator::new(client, store)))
 }

@@ -1,0 +1,95 @@
+//! Provisioning a subscriber in `serve`: one set of secrets shared, consistently, by the OTA
+//! platform's card database (KIc, KID, TAR), the MSSP (the applet key) and the simulated SIM.
+//! Keys come from the configuration when given, else from the store, else are generated and
+//! stored; they are never logged.
+
+use crate::config::{Secret, Subscriber};
+use anyhow::{bail, Context};
+use idgw_store::{CardRow, Store};
+use serde_json::json;
+
+/// The applet TAR of the simulated SIMs (`idgw_sim::config::DEFAULT_APPLET_TAR`).
+pub const APPLET_TAR: [u8; 3] = [0x49, 0x44, 0x47];
+
+fn key_len(algorithm: &str) -> anyhow::Result<usize> {
+    Ok(match algorithm {
+        "aes128" | "3des2" => 16,
+        "aes192" | "3des3" => 24,
+        "aes256" => 32,
+        other => bail!("unknown OTA algorithm {other} (aes128, aes192, aes256, 3des2, 3des3)"),
+    })
+}
+
+fn random_bytes(n: usize) -> Vec<u8> {
+    (0..n).map(|_| rand::random::<u8>()).collect()
+}
+
+/// The card of `subscriber`: configured keys win, then stored ones, then new ones.
+pub async fn card_for(
+    store: &dyn Store,
+    subscriber: &Subscriber,
+    msisdn: &str,
+) -> anyhow::Result<CardRow> {
+    let stored = store.card(msisdn).await?;
+    let card = match (&subscriber.ota_keys, stored) {
+        (Some(keys), stored) => {
+            let len = key_len(&keys.algorithm)?;
+            let kic = hex::decode(&keys.kic.0).context("ota_keys.kic is not hex")?;
+            let kid = hex::decode(&keys.kid.0).context("ota_keys.kid is not hex")?;
+            if kic.len() != len || kid.len() != len {
+                bail!(
+                    "ota_keys for {msisdn}: {} needs {len}-byte kic and kid",
+                    keys.algorithm
+                );
+            }
+            CardRow {
+                msisdn: msisdn.to_string(),
+                iccid: idgw_sim::handset::iccid_for(msisdn),
+                algorithm: keys.algorithm.clone(),
+                kvn: keys.kvn,
+                kic,
+                kid,
+                tar: APPLET_TAR.to_vec(),
+                applet_key: stored
+                    .map(|c| c.applet_key)
+                    .unwrap_or_else(|| random_bytes(32)),
+            }
+        }
+        (None, Some(stored)) => return Ok(stored),
+        (None, None) => CardRow {
+            msisdn: msisdn.to_string(),
+            iccid: idgw_sim::handset::iccid_for(msisdn),
+            algorithm: "aes128".into(),
+            kvn: 1,
+            kic: random_bytes(16),
+            kid: random_bytes(16),
+            tar: APPLET_TAR.to_vec(),
+            applet_key: random_bytes(32),
+        },
+    };
+    store.upsert_card(&card, idgw_oidc::now_ms()).await?;
+    Ok(card)
+}
+
+/// The simulated SIM's configuration for `card` (same keys as the OTA platform and MSSP).
+pub fn sim_config(
+    card: &CardRow,
+    subscriber: &Subscriber,
+) -> anyhow::Result<idgw_sim::SubscriberConfig> {
+    let pin = subscriber.pin.clone().unwrap_or(Secret("1234".into()));
+    let value = json!({
+        "msisdn": card.msisdn,
+        "pin": pin.0,
+        "handset": subscriber.handset,
+        "handset_delay_ms": subscriber.handset_delay_ms,
+        "ota_keys": { "algorithm": card.algorithm, "kvn": card.kvn, "kic": hex::encode(&card.kic), "kid": hex::encode(&card.kid) },
+        "applet_key": hex::encode(&card.applet_key),
+        "tar": hex::encode(&card.tar),
+    });
+    serde_json::from_value(value).with_context(|| {
+        format!(
+            "subscriber {} is not a valid SIM configuration",
+            card.msisdn
+        )
+    })
+}
