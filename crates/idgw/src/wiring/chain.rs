@@ -37,12 +37,8 @@ impl HandsetLink for FarmLink {
     }
 }
 
-fn until(
-    mut shutdown: watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    }
+async fn until(mut shutdown: watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
 /// Starts every component of the chain; they stop when `shutdown` turns true.
