@@ -213,11 +213,12 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        figment = figment.merge(Env::prefixed("IDGW_").split("__"));
+        // IDGW_LOG is the log filter, not a configuration key.
+        figment = figment.merge(Env::prefixed("IDGW_").ignore(&["log"]).split("__"));
         for (name, _) in std::env::vars() {
             if let Some(rest) = name.strip_prefix("IDGW_") {
                 let top = rest.split("__").next().unwrap_or("").to_ascii_lowercase();
-                if !TOP_LEVEL.contains(&top.as_str()) {
+                if !TOP_LEVEL.contains(&top.as_str()) && top != "log" {
                     tracing::warn!(variable = %name, "unknown IDGW_ environment variable ignored");
                 }
             }

@@ -1,0 +1,163 @@
+//! The whole product through the real binary: CIBA at the OP, ETSI TS 102 204 to the MSSP,
+//! TS 31.115 packets over SMPP through the SMSC simulator to the simulated SIM, the user's
+//! answer on the handset API, and back to the client.
+
+mod common;
+
+use common::Server;
+use serde_json::{json, Value};
+
+const CLIENT: (&str, &str) = ("sp1", "s3cret");
+
+const CONFIG: &str = r#"
+[op]
+interval = 1
+
+[[clients]]
+client_id = "sp1"
+client_secret = "s3cret"
+client_name = "Example Bank"
+scope = "openid phone mc_authn"
+
+[[subscribers]]
+msisdn = "447700900001"
+pin = "1234"
+handset = "manual"
+
+[[subscribers]]
+msisdn = "447700900002"
+pin = "1234"
+handset = "manual"
+ota_keys = { algorithm = "3des2", kvn = 2, kic = "00112233445566778899aabbccddeeff", kid = "ffeeddccbbaa99887766554433221100" }
+
+[[subscribers]]
+msisdn = "447700900003"
+pin = "1234"
+handset = "unreachable"
+"#;
+
+async fn start_auth(s: &Server, msisdn: &str, extra: &[(&str, &str)]) -> String {
+    let hint = format!("MSISDN:{msisdn}");
+    let mut form = vec![
+        ("scope", "openid phone"),
+        ("acr_values", "mod-mf"),
+        ("login_hint", hint.as_str()),
+        ("binding_message", "TX-42"),
+    ];
+    form.extend_from_slice(extra);
+    let (status, ack) = s.form("/bc-authorize", CLIENT, &form).await;
+    assert_eq!(status, 200, "{ack}");
+    ack["auth_req_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
+    let s = Server::start("approve", CONFIG).await;
+    let id = start_auth(&s, "447700900001", &[]).await;
+    let prompt = s.prompt("447700900001").await;
+    assert_eq!(prompt["pin_required"], true);
+    let text = prompt["text"].as_str().unwrap();
+    assert!(
+        text.contains("Example Bank") && text.contains("TX-42"),
+        "the SIM shows who asks and the binding message: {text}"
+    );
+    let (status, _) = s
+        .answer(
+            "447700900001",
+            prompt["id"].as_str().unwrap(),
+            json!({ "pin": "1234" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, tokens) = s.poll_until_done(CLIENT, &id).await;
+    assert_eq!(status, 200, "{tokens}\n{}", s.log());
+    assert!(tokens["id_token"].is_string());
+    let info = s
+        .http
+        .get(format!("{}/userinfo", s.op))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(info["phone_number"], "+447700900001");
+    // The OTA counters moved on the card: real secured packets went through.
+    let sim = s
+        .get(&format!("{}/api/handsets/447700900001", s.handset))
+        .await;
+    assert!(sim["counters"]["1"].as_u64().unwrap() >= 1, "{sim}");
+    // idgw trace draws the path.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_idgw"))
+        .args(["trace", &id, "--config"])
+        .arg(&s.config)
+        .output()
+        .unwrap();
+    let diagram = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        diagram.contains("POST /bc-authorize") && diagram.contains("Authentication OK"),
+        "{diagram}"
+    );
+}
+
+#[tokio::test]
+async fn three_wrong_pins_block_the_sim_and_the_client_is_denied() {
+    let s = Server::start("block", CONFIG).await;
+    let id = start_auth(&s, "447700900002", &[]).await;
+    let prompt = s.prompt("447700900002").await;
+    let pid = prompt["id"].as_str().unwrap();
+    for tries_left in [2, 1] {
+        let (status, report) = s
+            .answer("447700900002", pid, json!({ "pin": "0000" }))
+            .await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["pin_tries_left"], tries_left);
+    }
+    let (_, report) = s
+        .answer("447700900002", pid, json!({ "pin": "9999" }))
+        .await;
+    assert_eq!(report["result"], "pin_blocked");
+    let (status, body) = s.poll_until_done(CLIENT, &id).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("access_denied")),
+        "{}",
+        s.log()
+    );
+    let sim = s
+        .get(&format!("{}/api/handsets/447700900002", s.handset))
+        .await;
+    assert_eq!(sim["blocked"], true);
+}
+
+#[tokio::test]
+async fn cancel_and_unreachable_end_the_transaction() {
+    let s = Server::start("cancel", CONFIG).await;
+    let id = start_auth(&s, "447700900001", &[]).await;
+    let prompt = s.prompt("447700900001").await;
+    s.answer(
+        "447700900001",
+        prompt["id"].as_str().unwrap(),
+        json!({ "cancel": true }),
+    )
+    .await;
+    let (_, body) = s.poll_until_done(CLIENT, &id).await;
+    assert_eq!(body["error"], "access_denied");
+    // The handset never receives the SMS: the transaction ends at its expiry, never hangs.
+    let id = start_auth(&s, "447700900003", &[("requested_expiry", "4")]).await;
+    let (status, body) = s.poll_until_done(CLIENT, &id).await;
+    assert_eq!(status, 400);
+    assert!(
+        matches!(
+            body["error"].as_str(),
+            Some("expired_token") | Some("transaction_failed")
+        ),
+        "{body}"
+    );
+}

@@ -1,0 +1,180 @@
+//! Starts the real `idgw` binary (`serve`) with a configuration on free loopback ports and a
+//! temporary data directory, and stops it when dropped.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    pub op: String,
+    pub handset: String,
+    pub mssp: String,
+    pub admin: String,
+    pub smsc: String,
+    pub http: reqwest::Client,
+}
+
+/// A port free right now on 127.0.0.1 (the listener is closed before the server binds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    /// Starts `idgw serve` with `extra` TOML appended to the generated listener settings.
+    pub async fn start(name: &str, extra: &str) -> Server {
+        let dir = std::env::temp_dir().join(format!("idgw-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let [op, handset, mssp, admin, smsc] = [0; 5].map(|_| format!("127.0.0.1:{}", free_port()));
+        let config = dir.join("idgw.toml");
+        let toml = format!(
+            "data_dir = \"{data}\"\n[listen]\nop = \"{op}\"\nhandset = \"{handset}\"\nmssp = \"{mssp}\"\nadmin = \"{admin}\"\nsmsc = \"{smsc}\"\n{extra}\n",
+            data = dir.join("data").display()
+        );
+        std::fs::write(&config, toml).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_idgw"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("IDGW_LOG", "info,sqlx=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("server.log")).unwrap(),
+            ))
+            .spawn()
+            .expect("idgw binary runs");
+        let mut server = Server {
+            child,
+            dir,
+            config,
+            op: format!("http://{op}"),
+            handset: format!("http://{handset}"),
+            mssp: format!("http://{mssp}"),
+            admin: format!("http://{admin}"),
+            smsc,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("idgw exited with {status}; log:\n{}", self.log());
+            }
+            if let Ok(r) = self.http.get(format!("{}/readyz", self.admin)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("idgw did not become ready; log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    pub async fn form(
+        &self,
+        path: &str,
+        client: (&str, &str),
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.op))
+            .basic_auth(client.0, Some(client.1))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, url: &str) -> Value {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits for a pending SIM prompt on the handset of `msisdn`.
+    pub async fn prompt(&self, msisdn: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let prompts = self
+                .get(&format!("{}/api/handsets/{msisdn}/prompts", self.handset))
+                .await;
+            if let Some(p) = prompts.as_array().and_then(|a| a.first()) {
+                return p.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no prompt on {msisdn}; log:\n{}", self.log());
+    }
+
+    pub async fn answer(&self, msisdn: &str, id: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!(
+                "{}/api/handsets/{msisdn}/prompts/{id}",
+                self.handset
+            ))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Polls the CIBA grant until the answer is no longer pending.
+    pub async fn poll_until_done(&self, client: (&str, &str), auth_req_id: &str) -> (u16, Value) {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while Instant::now() < deadline {
+            let (status, body) = self
+                .form(
+                    "/token",
+                    client,
+                    &[
+                        ("grant_type", "urn:openid:params:grant-type:ciba"),
+                        ("auth_req_id", auth_req_id),
+                    ],
+                )
+                .await;
+            if body["error"] != "authorization_pending" && body["error"] != "slow_down" {
+                return (status, body);
+            }
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+        }
+        panic!("{auth_req_id} still pending; log:\n{}", self.log());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
