@@ -6,7 +6,7 @@
 use crate::authenticator::{AuthOutcome, AuthenticationRequest};
 use crate::client::DeliveryMode;
 use crate::error::{Dialect, OAuthError};
-use crate::tokens::{mint, Grant, IdTokenExtras};
+use crate::tokens::{mint, Grant};
 use crate::transaction::{AcceptedRequest, StoredOutcome};
 use crate::Op;
 use idgw_store::{Finish, Millis, NewNotification, TransactionRow, TxState};
@@ -93,11 +93,7 @@ pub async fn complete(
             (DeliveryMode::Ping, _) => Some(json!({ "auth_req_id": row.auth_req_id })),
             (DeliveryMode::Push, AuthOutcome::Approved { .. }) => {
                 let grant = grant_for(request, &row.msisdn, &stored);
-                let extras = IdTokenExtras {
-                    nonce: request.nonce.as_deref(),
-                    hashed_login_hint: request.hashed_login_hint.as_deref(),
-                    auth_req_id: Some(&row.auth_req_id),
-                };
+                let extras = request.id_token_extras(Some(&row.auth_req_id));
                 let issued = mint(
                     op,
                     &row.client_id,

@@ -119,11 +119,7 @@ async fn ciba_grant(
         TxState::Approved => {
             let outcome = stored_outcome(&row.outcome)?;
             let grant = grant_for(&request, &row.msisdn, &outcome);
-            let extras = IdTokenExtras {
-                nonce: request.nonce.as_deref(),
-                hashed_login_hint: request.hashed_login_hint.as_deref(),
-                auth_req_id: None,
-            };
+            let extras = request.id_token_extras(None);
             let issued = mint(op, client.id(), Some(auth_req_id), &grant, &extras, now)?;
             let finish = Finish {
                 auth_req_id: auth_req_id.to_string(),

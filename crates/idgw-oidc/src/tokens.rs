@@ -28,6 +28,8 @@ pub struct IdTokenExtras<'a> {
     pub hashed_login_hint: Option<&'a str>,
     /// Set for push delivery (CIBA Core 10.3.1).
     pub auth_req_id: Option<&'a str>,
+    /// Mobile Connect `displayed_data` (what the handset showed), for `mc_authz`.
+    pub displayed_data: Option<&'a str>,
 }
 
 /// A token response (RFC 6749 5.1) before rendering, and the rows to store.
@@ -110,6 +112,9 @@ pub fn mint(
     }
     if let Some(h) = extras.hashed_login_hint {
         map.insert("hashed_login_hint".into(), json!(h));
+    }
+    if let Some(d) = extras.displayed_data {
+        map.insert("displayed_data".into(), json!(d));
     }
     if let Some(id) = extras.auth_req_id {
         map.insert("urn:openid:params:jwt:claim:auth_req_id".into(), json!(id));

@@ -32,6 +32,22 @@ pub struct AcceptedRequest {
     pub interval: u64,
 }
 
+impl AcceptedRequest {
+    /// The ID token claims this request adds; `auth_req_id` only for push (CIBA Core 10.3.1).
+    pub fn id_token_extras<'a>(
+        &'a self,
+        auth_req_id: Option<&'a str>,
+    ) -> crate::tokens::IdTokenExtras<'a> {
+        let mc_authz = self.scope.split(' ').any(|s| s == "mc_authz");
+        crate::tokens::IdTokenExtras {
+            nonce: self.nonce.as_deref(),
+            hashed_login_hint: self.hashed_login_hint.as_deref(),
+            auth_req_id,
+            displayed_data: mc_authz.then_some(self.display_text.as_str()),
+        }
+    }
+}
+
 /// What the authenticator reported, as stored when the transaction ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredOutcome {

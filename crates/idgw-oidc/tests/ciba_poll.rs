@@ -254,3 +254,30 @@ async fn one_authentication_per_msisdn() {
     assert!(body["error_description"].as_str().unwrap().contains("busy"));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn mc_authz_id_token_carries_displayed_data() {
+    let h = Harness::start().await;
+    let form = [
+        ("scope", "openid mc_authz"),
+        ("acr_values", "2"),
+        ("login_hint", "MSISDN:447700900009"),
+        ("binding_message", "PAY 10 EUR"),
+        ("context", "Transfer"),
+    ];
+    // 447700900009 has a user_code but the poll client did not register the parameter.
+    let (status, ack) = h.bc("poll", &form).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    h.auth.answer("447700900009", approved()).await;
+    let (_, tokens) = h
+        .poll_until_done("poll", ack["auth_req_id"].as_str().unwrap())
+        .await;
+    let claims = verify_id_token(&h, tokens["id_token"].as_str().unwrap(), "poll").await;
+    assert_eq!(claims["displayed_data"], "poll app: Transfer [PAY 10 EUR]");
+    assert_eq!(
+        h.auth.last_request().pin_required,
+        false,
+        "acr 2 asks for confirmation only"
+    );
+    h.stop().await;
+}
