@@ -101,7 +101,8 @@ pub async fn complete(
                     &grant,
                     &extras,
                     now,
-                )?;
+                )
+                .await?;
                 finish.state = TxState::Redeemed;
                 finish.tokens = issued.rows.clone();
                 let mut body = issued.response();

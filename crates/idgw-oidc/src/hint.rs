@@ -68,8 +68,8 @@ async fn login_hint(
     }
     if let Some(jwe) = value.strip_prefix("ENCR_MSISDN:") {
         let plain = op
-            .keys
             .decrypt(jwe)
+            .await
             .ok_or_else(|| invalid("ENCR_MSISDN cannot be decrypted"))?;
         let plain = String::from_utf8(plain).map_err(|_| invalid("ENCR_MSISDN is not text"))?;
         let plain = plain.strip_prefix("MSISDN:").unwrap_or(&plain);
@@ -124,8 +124,8 @@ async fn login_hint_token(
         OAuthError::invalid_request(format!("login_hint_token {what}")).in_dialect(dialect)
     };
     let plain = op
-        .keys
         .decrypt(token)
+        .await
         .ok_or_else(|| invalid("is not a JWE (RSA-OAEP-256, A256GCM) to this OP"))?;
     let claims: Map<String, Value> =
         serde_json::from_slice(&plain).map_err(|_| invalid("payload is not a JSON object"))?;

@@ -98,7 +98,7 @@ pub enum StartError {
 pub struct Op {
     pub config: OpConfig,
     pub store: Arc<dyn Store>,
-    pub keys: KeyRing,
+    pub keys: Arc<KeyRing>,
     pub clients: ClientRegistry,
     pub authenticator: Arc<dyn Authenticator>,
     pub metrics: metrics::Metrics,
@@ -133,7 +133,7 @@ impl Op {
             clients: ClientRegistry::new(store.clone(), secret_key),
             config,
             store,
-            keys,
+            keys: Arc::new(keys),
             authenticator,
             metrics: metrics::Metrics::default(),
             polls: polls::PollTracker::default(),
@@ -145,6 +145,25 @@ impl Op {
     /// Reads the clock; handlers call this once per request and pass the time down.
     pub fn now(&self) -> Millis {
         now_ms()
+    }
+
+    /// Signs `claims` with the active key, off the async threads (an RSA signature costs
+    /// about a millisecond).
+    pub async fn sign(&self, claims: serde_json::Value) -> Result<String, keys::KeyError> {
+        let keys = self.keys.clone();
+        tokio::task::spawn_blocking(move || keys.sign(&claims))
+            .await
+            .map_err(|e| keys::KeyError::Corrupt(format!("signing task failed: {e}")))?
+    }
+
+    /// Decrypts a JWE to our encryption key, off the async threads.
+    pub async fn decrypt(&self, jwe: &str) -> Option<Vec<u8>> {
+        let keys = self.keys.clone();
+        let jwe = jwe.to_string();
+        tokio::task::spawn_blocking(move || keys.decrypt(&jwe))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// The PCR (pairwise subject) of `msisdn` in `sector`: random, stable, never derived

@@ -120,7 +120,7 @@ async fn ciba_grant(
             let outcome = stored_outcome(&row.outcome)?;
             let grant = grant_for(&request, &row.msisdn, &outcome);
             let extras = request.id_token_extras(None);
-            let issued = mint(op, client.id(), Some(auth_req_id), &grant, &extras, now)?;
+            let issued = mint(op, client.id(), Some(auth_req_id), &grant, &extras, now).await?;
             let finish = Finish {
                 auth_req_id: auth_req_id.to_string(),
                 state: TxState::Redeemed,
@@ -218,7 +218,8 @@ async fn refresh(
         &grant,
         &IdTokenExtras::default(),
         now,
-    )?;
+    )
+    .await?;
     if !op
         .store
         .rotate_token(&row.token_hash, &issued.rows, now)

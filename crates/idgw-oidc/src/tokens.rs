@@ -67,7 +67,7 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// Mints an access token, a refresh token and an ID token for `grant`.
-pub fn mint(
+pub async fn mint(
     op: &Op,
     client_id: &str,
     auth_req_id: Option<&str>,
@@ -123,7 +123,7 @@ pub fn mint(
             json!(half_hash(&refresh_token)),
         );
     }
-    let id_token = op.keys.sign(&claims).map_err(|e| {
+    let id_token = op.sign(claims).await.map_err(|e| {
         tracing::error!(code = "E_SIGN", error = %e, "cannot sign ID token");
         OAuthError::server_error("internal error (E_SIGN)")
     })?;

@@ -274,6 +274,9 @@ async fn mc_authz_id_token_carries_displayed_data() {
         .await;
     let claims = verify_id_token(&h, tokens["id_token"].as_str().unwrap(), "poll").await;
     assert_eq!(claims["displayed_data"], "poll app: Transfer [PAY 10 EUR]");
-    assert!(!h.auth.last_request().pin_required, "acr 2 asks for confirmation only");
+    assert!(
+        !h.auth.last_request().pin_required,
+        "acr 2 asks for confirmation only"
+    );
     h.stop().await;
 }
