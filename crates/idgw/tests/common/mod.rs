@@ -178,3 +178,118 @@ impl Drop for Server {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The workspace root (where `scripts/` and `target/` live).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// True when the environment variable `var` is `1`. Otherwise prints why `what` is skipped,
+/// straight to the terminal (not through the test harness's output capture, so plain
+/// `cargo test` shows it), and returns false.
+pub fn gate(var: &str, what: &str, needs: &str) -> bool {
+    if std::env::var(var).as_deref() == Ok("1") {
+        return true;
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {what}: set {var}=1 to run it (needs {needs})"
+    );
+    false
+}
+
+/// A child process that is killed (with its process group, when it leads one) when dropped.
+pub struct ChildGuard {
+    pub child: Child,
+    pub name: String,
+    pub group: bool,
+}
+
+impl ChildGuard {
+    /// Spawns `cmd`; panics with `hint` when the program cannot be started.
+    pub fn spawn(name: &str, cmd: &mut Command, group: bool, hint: &str) -> ChildGuard {
+        if group {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({e}); {hint}"));
+        ChildGuard {
+            child,
+            name: name.to_string(),
+            group,
+        }
+    }
+
+    /// Waits at most `limit` for the process to exit by itself; kills it after that.
+    /// Returns its exit status and everything it wrote on stdout and stderr (when piped).
+    pub fn wait_with_timeout(mut self, limit: Duration) -> (Option<i32>, String, String) {
+        use std::io::Read;
+        let mut stdout = self.child.stdout.take();
+        let mut stderr = self.child.stderr.take();
+        // Read the pipes on threads so a chatty child never blocks on a full pipe.
+        let out = std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(p) = stdout.as_mut() {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        });
+        let err = std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(p) = stderr.as_mut() {
+                let _ = p.read_to_string(&mut s);
+            }
+            s
+        });
+        let deadline = Instant::now() + limit;
+        let mut code = None;
+        let mut timed_out = true;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                code = status.code();
+                timed_out = false;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if timed_out {
+            self.kill();
+        }
+        let (out, err) = (out.join().unwrap(), err.join().unwrap());
+        if timed_out {
+            panic!(
+                "{} did not finish within {limit:?}; stdout:\n{out}\nstderr:\n{err}",
+                self.name
+            );
+        }
+        (code, out, err)
+    }
+
+    fn kill(&mut self) {
+        if self.group {
+            // The whole group this child leads (chromedriver and the browser it started).
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill();
+        } else if self.group {
+            self.kill();
+        }
+    }
+}
