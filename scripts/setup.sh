@@ -3,7 +3,7 @@
 # sudo). Idempotent: installs only what is missing.
 set -euo pipefail
 
-packages=(pkg-config libssl-dev gcc make ca-certificates)
+packages=(pkg-config libssl-dev gcc make ca-certificates openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

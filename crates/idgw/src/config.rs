@@ -229,29 +229,32 @@ impl Config {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        let public: Vec<_> = [
-            self.listen.op,
-            self.listen.handset,
-            self.listen.mssp,
-            self.listen.admin,
-        ]
-        .into_iter()
-        .filter(|a| !a.ip().is_loopback())
-        .collect();
+        // DESIGN.md section 3: plain HTTP only on loopback. With [tls], the OP and admin
+        // listeners speak HTTPS; the simulators' listeners stay on loopback.
+        let mut plain = vec![("handset", self.listen.handset), ("mssp", self.listen.mssp)];
+        if self.tls.is_none() {
+            plain.extend([("op", self.listen.op), ("admin", self.listen.admin)]);
+        }
+        let public: Vec<String> = plain
+            .into_iter()
+            .filter(|(_, a)| !a.ip().is_loopback())
+            .map(|(name, a)| format!("{name} {a}"))
+            .collect();
         if !public.is_empty() {
-            // DESIGN.md section 3: plain HTTP only on loopback.
             bail!(
-                "listeners {public:?} are not on loopback: plain HTTP is allowed only on loopback, and this build \
-                 does not terminate TLS yet; bind to 127.0.0.1 behind a TLS-terminating proxy"
+                "plain HTTP is allowed only on loopback, but {} listen elsewhere; set [tls] cert and key \
+                 for the op and admin listeners, and keep the simulators on loopback",
+                public.join(", ")
             );
         }
         Ok(())
     }
 
     pub fn issuer(&self) -> String {
-        self.issuer
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen.op))
+        self.issuer.clone().unwrap_or_else(|| {
+            let scheme = if self.tls.is_some() { "https" } else { "http" };
+            format!("{scheme}://{}", self.listen.op)
+        })
     }
 
     pub fn storage_url(&self) -> String {

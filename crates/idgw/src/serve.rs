@@ -75,13 +75,19 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     }
 
     let background = tokio::spawn(op.clone().run_background(shutdown_rx.clone()));
+    let tls = match &config.tls {
+        Some(t) => Some(crate::tls::acceptor(&t.cert, &t.key)?),
+        None => None,
+    };
     let op_server = tokio::spawn(serve_router(
         op_listener,
+        tls.clone(),
         idgw_oidc::http::router(op.clone()),
         shutdown_rx.clone(),
     ));
     let admin_server = tokio::spawn(serve_router(
         admin_listener,
+        tls,
         crate::admin::router(op.clone()),
         shutdown_rx.clone(),
     ));
@@ -93,16 +99,31 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Serves `router` on `listener`, over TLS when an acceptor is given.
 async fn serve_router(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     router: axum::Router,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let result = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await;
+    let stop = async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    };
+    let result = match tls {
+        Some(acceptor) => match crate::tls::TlsListener::new(listener, acceptor) {
+            Ok(listener) => {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(stop)
+                    .await
+            }
+            Err(e) => Err(e),
+        },
+        None => {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await
+        }
+    };
     if let Err(e) = result {
         tracing::error!(error = %e, "listener failed");
     }

@@ -18,6 +18,8 @@ pub struct Server {
     pub admin: String,
     pub smsc: String,
     pub http: reqwest::Client,
+    /// Whether the OP and admin listeners speak HTTPS.
+    pub tls: bool,
 }
 
 /// A port free right now on 127.0.0.1 (the listener is closed before the server binds it).
@@ -32,6 +34,15 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts `idgw serve` with `extra` TOML appended to the generated listener settings.
     pub async fn start(name: &str, extra: &str) -> Server {
+        Server::launch(name, extra, false).await
+    }
+
+    /// Like [`Server::start`], for a configuration with `[tls]` (readiness over HTTPS).
+    pub async fn start_tls(name: &str, extra: &str) -> Server {
+        Server::launch(name, extra, true).await
+    }
+
+    async fn launch(name: &str, extra: &str, tls: bool) -> Server {
         let dir = std::env::temp_dir().join(format!("idgw-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -63,8 +74,10 @@ impl Server {
             smsc,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .danger_accept_invalid_certs(tls)
                 .build()
                 .unwrap(),
+            tls,
         };
         server.wait_ready().await;
         server
@@ -76,7 +89,12 @@ impl Server {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("idgw exited with {status}; log:\n{}", self.log());
             }
-            if let Ok(r) = self.http.get(format!("{}/readyz", self.admin)).send().await {
+            let admin = if self.tls {
+                self.admin.replace("http://", "https://")
+            } else {
+                self.admin.clone()
+            };
+            if let Ok(r) = self.http.get(format!("{admin}/readyz")).send().await {
                 if r.status().is_success() {
                     return;
                 }
