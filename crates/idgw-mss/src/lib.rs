@@ -63,6 +63,9 @@
 //! The wire spellings were checked against the v1.1.2 XSD as used by public
 //! clients and Swisscom's public Mobile ID reference.
 //!
+//! [`trace`]: the MSSP reports each step of a transaction by MSISDN
+//! ([`trace::Trace`], [`mssp::Mssp::with_trace`]) for `idgw trace`.
+//!
 //! Fuzz targets for the three decoders are in `fuzz/` (cargo-fuzz).
 //! End-to-end tests (MSSP on `127.0.0.1:0`, fake OTA platform answering
 //! with applet-codec answers, both bindings) are in `tests/mssp_e2e/`.
@@ -82,6 +85,7 @@ pub mod profile;
 pub mod soap;
 pub mod status;
 pub mod time;
+pub mod trace;
 
 pub use error::{DecodeError, EncodeError};
 pub use model::*;

@@ -17,6 +17,8 @@
 //! - [`conn`]: a framed SMPP connection over any byte stream.
 //! - [`esme`]: the ESME client session (bind_transceiver, window, enquire_link,
 //!   reconnect with capped backoff, throttle backoff, resubmission, unbind).
+//! - [`trace`]: the trace hook ([`trace::Trace`]): the simulator reports each step by
+//!   MSISDN for `idgw trace`; the OTA platform and the SIM simulator use it too.
 //! - [`smsc_sim`]: the SMSC simulator (accounts, MT to simulated handsets as
 //!   SMS-DELIVER, store-and-forward with validity, receipts, MO routing).
 //!
@@ -31,3 +33,4 @@ pub mod status;
 pub mod time;
 pub mod tlv;
 pub mod tpdu;
+pub mod trace;

@@ -66,7 +66,11 @@ use std::time::{Duration, Instant};
 
 use crate::applet::{Answer, AnswerResult, AppletError};
 use crate::model::*;
+use crate::trace::Trace;
 use crate::StatusCode;
+
+/// This component's lane in `idgw trace`.
+pub(crate) const LANE: &str = "MSSP";
 
 /// Default `TimeOut` when the request has none: 120 s.
 pub const DEFAULT_TIME_OUT: Duration = Duration::from_secs(120);
@@ -147,6 +151,7 @@ pub struct Mssp {
     keys: Arc<dyn AppletKeys>,
     ota: Arc<dyn OtaPlatform>,
     table: Mutex<txn::Table>,
+    trace: Trace,
 }
 
 impl std::fmt::Debug for Mssp {
@@ -173,7 +178,26 @@ impl Mssp {
             keys,
             ota,
             table: Mutex::new(txn::Table::default()),
+            trace: Trace::default(),
         }
+    }
+
+    /// Reports each step (request received, challenge signed and sent, answer verified,
+    /// final status) to `trace`, by MSISDN.
+    pub fn with_trace(mut self, trace: Trace) -> Mssp {
+        self.trace = trace;
+        self
+    }
+
+    /// Reports that the transaction of `msisdn` ended with `code`.
+    pub(crate) fn trace_end(&self, msisdn: &str, mssp_trans_id: &str, code: StatusCode) {
+        self.trace.step(
+            msisdn,
+            LANE,
+            "transaction ended",
+            &code.to_string(),
+            Some(format!("MSSP_TransID {mssp_trans_id}")),
+        );
     }
 
     /// The settings.
@@ -189,7 +213,9 @@ impl Mssp {
 
     fn swept(&self, now: Instant) -> MutexGuard<'_, txn::Table> {
         let mut table = self.lock();
-        table.sweep(now, self.config.retention);
+        for (msisdn, mssp_trans_id) in table.sweep(now, self.config.retention) {
+            self.trace_end(&msisdn, &mssp_trans_id, StatusCode::ExpiredTransaction);
+        }
         table
     }
 
@@ -307,6 +333,13 @@ impl Mssp {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(msisdn, error = %e, "applet answer rejected");
+                self.trace.step(
+                    msisdn,
+                    LANE,
+                    "answer rejected",
+                    "bad MAC",
+                    Some(e.to_string()),
+                );
                 return AnswerDisposition::Rejected(e);
             }
         };
@@ -316,10 +349,19 @@ impl Mssp {
                 msisdn,
                 "applet answer without an outstanding transaction ignored"
             );
+            self.trace.step(
+                msisdn,
+                LANE,
+                "answer rejected",
+                "no outstanding transaction",
+                None,
+            );
             return AnswerDisposition::NoOutstandingTransaction;
         };
         if txn.nonce != decoded.nonce {
             tracing::warn!(msisdn, mssp_trans_id = %txn.mssp_trans_id, "applet answer for another challenge ignored");
+            self.trace
+                .step(msisdn, LANE, "answer rejected", "nonce mismatch", None);
             return AnswerDisposition::NonceMismatch;
         }
         let mssp_trans_id = txn.mssp_trans_id.clone();
@@ -329,7 +371,16 @@ impl Mssp {
         };
         let status = decoded.result.status_code();
         table.finish(&mssp_trans_id, outcome, now);
+        drop(table);
         tracing::info!(msisdn, mssp_trans_id = %mssp_trans_id, status = %status, "applet answered");
+        self.trace.step(
+            msisdn,
+            LANE,
+            "answer verified",
+            &format!("{:?}", decoded.result),
+            Some("MAC and nonce OK".into()),
+        );
+        self.trace_end(msisdn, &mssp_trans_id, status);
         AnswerDisposition::Accepted {
             mssp_trans_id,
             status,

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::txn::{Outcome, Transaction};
-use super::{Mssp, MsspError};
+use super::{Mssp, MsspError, LANE};
 use crate::applet::{AppletError, Challenge, MAX_DISPLAY_TEXT_LEN};
 use crate::model::*;
 use crate::profile::SignatureProfile;
@@ -166,7 +166,23 @@ impl Mssp {
             receipt_received: false,
             outcome: watch::Sender::new(None),
         });
+        drop(table);
         tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, %mssp_trans_id, msisdn, "signature transaction opened");
+        self.trace.step(
+            msisdn,
+            LANE,
+            "challenge signed",
+            "ok",
+            Some(format!(
+                "nonce {}..., MSSP_TransID {mssp_trans_id}, {}",
+                hex::encode(&nonce[..4]),
+                if profile.pin_required() {
+                    "PIN"
+                } else {
+                    "OK/Cancel"
+                }
+            )),
+        );
         Ok(Begun::New {
             mssp_trans_id,
             challenge,
@@ -185,6 +201,14 @@ impl Mssp {
         deadline: Instant,
         now: Instant,
     ) {
+        self.trace.message(
+            msisdn,
+            LANE,
+            "OTA",
+            "Send(signed(challenge), MSISDN)",
+            "sent",
+            Some(format!("{} octets", challenge.len())),
+        );
         let send = self.ota.send_challenge(msisdn, mssp_trans_id, challenge);
         let (code, ended_at) = match tokio::time::timeout_at(deadline.into(), send).await {
             Ok(Ok(())) => return,
@@ -194,8 +218,12 @@ impl Mssp {
             }
             Err(_) => (StatusCode::ExpiredTransaction, deadline),
         };
-        self.lock()
-            .finish(mssp_trans_id, Outcome::Failed(code), ended_at);
+        if self
+            .lock()
+            .finish(mssp_trans_id, Outcome::Failed(code), ended_at)
+        {
+            self.trace_end(msisdn, mssp_trans_id, code);
+        }
     }
 
     /// Waits for the transaction's outcome until its deadline.
@@ -214,11 +242,15 @@ impl Mssp {
             Ok(_) => Err(MsspError::Internal("transaction vanished")),
             Err(_elapsed) => {
                 let mut table = self.lock();
-                table.finish(
+                if table.finish(
                     mssp_trans_id,
                     Outcome::Failed(StatusCode::ExpiredTransaction),
                     deadline,
-                );
+                ) {
+                    if let Some(t) = table.get(mssp_trans_id) {
+                        self.trace_end(&t.msisdn, mssp_trans_id, StatusCode::ExpiredTransaction);
+                    }
+                }
                 table
                     .get(mssp_trans_id)
                     .and_then(|t| t.outcome())
@@ -232,6 +264,32 @@ impl Mssp {
     /// REQUEST_OK once the challenge is with the OTA platform (or the
     /// failure, if it already ended without a signature).
     pub async fn signature(
+        &self,
+        req: &MssSignatureReq,
+        now: Instant,
+    ) -> Result<MssSignatureResp, MsspError> {
+        let msisdn = req.mobile_user.msisdn.as_str();
+        self.trace.step(
+            msisdn,
+            LANE,
+            "MSS_SignatureReq received",
+            req.messaging_mode.as_str(),
+            Some(format!("AP_TransID {}", req.header.ap_info.ap_trans_id)),
+        );
+        let result = self.signature_resp(req, now).await;
+        let (outcome, detail) = match &result {
+            Ok(resp) => (
+                resp.status.code.to_string(),
+                Some(format!("MSSP_TransID {}", resp.mssp_trans_id)),
+            ),
+            Err(e) => (e.status().to_string(), Some(e.to_string())),
+        };
+        self.trace
+            .message(msisdn, LANE, "OP", "MSS_SignatureResp", &outcome, detail);
+        result
+    }
+
+    async fn signature_resp(
         &self,
         req: &MssSignatureReq,
         now: Instant,

@@ -341,3 +341,55 @@ async fn ota_failure_is_209() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_step_is_traced_by_msisdn() {
+    let hops = Arc::new(Mutex::new(Vec::new()));
+    let sink = hops.clone();
+    let ota = Arc::new(RecordingOta::default());
+    let mut keys = MemoryAppletKeys::new();
+    keys.insert(USER, key());
+    let mssp = Mssp::new(
+        MsspConfig::default(),
+        ApRegistry::new().with(AP, PWD),
+        Arc::new(keys),
+        ota.clone(),
+    )
+    .with_trace(crate::trace::Trace::new(move |h| {
+        sink.lock().unwrap().push(h)
+    }));
+    let t0 = Instant::now();
+    mssp.signature(&sig_req("A1", MessagingMode::AsynchClientServer, None), t0)
+        .await
+        .unwrap();
+    let challenge = last_challenge(&ota);
+    mssp.on_answer(USER, &answer(&challenge, AnswerResult::Ok, &key()), t0);
+    let hops = hops.lock().unwrap();
+    let steps: Vec<(&str, Option<&str>, &str, &str)> = hops
+        .iter()
+        .map(|h| (h.from, h.to, h.step.as_str(), h.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                "MSSP",
+                None,
+                "MSS_SignatureReq received",
+                "asynchClientServer"
+            ),
+            ("MSSP", None, "challenge signed", "ok"),
+            (
+                "MSSP",
+                Some("OTA"),
+                "Send(signed(challenge), MSISDN)",
+                "sent"
+            ),
+            ("MSSP", Some("OP"), "MSS_SignatureResp", "100 REQUEST_OK"),
+            ("MSSP", None, "answer verified", "Ok"),
+            ("MSSP", None, "transaction ended", "500 SIGNATURE"),
+        ]
+    );
+    assert!(hops.iter().all(|h| h.msisdn == USER));
+    assert!(hops[0].detail.as_deref() == Some("AP_TransID A1"));
+}

@@ -117,14 +117,16 @@ impl Table {
     }
 
     /// Expires outstanding transactions whose deadline is reached (208
-    /// EXPIRED_TRANSACTION) and forgets those ended `retention` ago.
-    pub fn sweep(&mut self, now: Instant, retention: Duration) {
+    /// EXPIRED_TRANSACTION) and forgets those ended `retention` ago. Returns the
+    /// (MSISDN, `MSSP_TransID`) of the transactions it expired.
+    pub fn sweep(&mut self, now: Instant, retention: Duration) -> Vec<(String, String)> {
         let overdue: Vec<String> = self
             .by_id
             .values()
             .filter(|t| t.ended_at.is_none() && t.deadline <= now)
             .map(|t| t.mssp_trans_id.clone())
             .collect();
+        let mut expired = Vec::with_capacity(overdue.len());
         for id in overdue {
             tracing::info!(mssp_trans_id = %id, "transaction expired");
             let deadline = self.by_id[&id].deadline;
@@ -133,6 +135,7 @@ impl Table {
                 Outcome::Failed(StatusCode::ExpiredTransaction),
                 deadline,
             );
+            expired.push((self.by_id[&id].msisdn.clone(), id));
         }
         let stale: Vec<String> = self
             .by_id
@@ -145,5 +148,6 @@ impl Table {
                 self.by_ap.remove(&(txn.ap_id, txn.ap_trans_id));
             }
         }
+        expired
     }
 }
