@@ -23,6 +23,8 @@ use tokio::time::Instant;
 
 pub use router::Shared;
 
+use crate::trace::Trace;
+
 /// One account the simulator accepts binds for.
 #[derive(Clone)]
 pub struct Account {
@@ -63,6 +65,17 @@ pub struct SmscConfig {
     pub retry_interval: Duration,
     /// Simultaneous SMPP connections at most.
     pub max_connections: usize,
+    /// Where the simulator reports its steps (lane `SMSC`) for `idgw trace`.
+    pub trace: Trace,
+}
+
+impl SmscConfig {
+    /// Reports each step (submit_sm accepted, SMS-DELIVER to the handset or stored,
+    /// receipts, MO as deliver_sm) to `trace`, by MSISDN.
+    pub fn with_trace(mut self, trace: Trace) -> Self {
+        self.trace = trace;
+        self
+    }
 }
 
 impl Default for SmscConfig {
@@ -72,6 +85,7 @@ impl Default for SmscConfig {
             default_validity: Duration::from_secs(300),
             retry_interval: Duration::from_secs(5),
             max_connections: 64,
+            trace: Trace::default(),
         }
     }
 }

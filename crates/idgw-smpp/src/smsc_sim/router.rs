@@ -20,6 +20,9 @@ use crate::tpdu::{
     split_8bit, Address, Alphabet, Scts, SmsDeliver, SmsSubmit, Udh, UserData, MAX_UD_OCTETS,
 };
 
+/// This component's lane in `idgw trace`.
+const LANE: &str = "SMSC";
+
 /// A bound session as the router sees it.
 pub(crate) struct SessionEntry {
     pub(crate) system_id: String,
@@ -116,7 +119,17 @@ impl Shared {
         now_unix: i64,
         now: Instant,
     ) -> Result<String, CommandStatus> {
-        let tpdus = to_sms_deliver(sm, now_unix)?;
+        let trace = &self.config.trace;
+        let msisdn = sm.destination_addr.as_str();
+        let tpdus = to_sms_deliver(sm, now_unix).inspect_err(|status| {
+            trace.step(
+                msisdn,
+                LANE,
+                "submit_sm rejected",
+                &format!("{status:?}"),
+                None,
+            );
+        })?;
         let validity = validity_secs(&sm.validity_period, now_unix)
             .map(|s| std::time::Duration::from_secs(s as u64))
             .unwrap_or(self.config.default_validity);
@@ -125,6 +138,16 @@ impl Shared {
             st.next_message_id += 1;
             format!("{:08X}", st.next_message_id)
         };
+        trace.step(
+            msisdn,
+            LANE,
+            "submit_sm accepted",
+            "ESME_ROK",
+            Some(format!(
+                "message_id {message_id}, {} SMS-DELIVER",
+                tpdus.len()
+            )),
+        );
         let mut p = PendingMt {
             message_id: message_id.clone(),
             msisdn: sm.destination_addr.clone(),
@@ -141,6 +164,13 @@ impl Shared {
             self.receipt(&p, MessageState::Delivered, now_unix);
         } else {
             tracing::info!(msisdn = %p.msisdn, %message_id, "handset unreachable, stored");
+            trace.step(
+                &p.msisdn,
+                LANE,
+                "stored (unreachable)",
+                "retrying",
+                Some(format!("message_id {message_id}")),
+            );
             self.lock().pending.push(p);
         }
         Ok(message_id)
@@ -149,6 +179,19 @@ impl Shared {
     /// Sends the remaining segments; true when all went through.
     fn try_deliver(&self, p: &mut PendingMt) -> bool {
         while let Some(tpdu) = p.tpdus.first() {
+            // Reported before the radio hop: the handset acts on it before `deliver` returns.
+            self.config.trace.message(
+                &p.msisdn,
+                LANE,
+                "SIM",
+                "SMS-DELIVER to handset",
+                "paging",
+                Some(format!(
+                    "message_id {}, {} octets",
+                    p.message_id,
+                    tpdu.len()
+                )),
+            );
             if self.link.deliver(&p.msisdn, tpdu.clone()).is_err() {
                 return false;
             }
@@ -164,6 +207,13 @@ impl Shared {
         for mut p in pending {
             if now >= p.expires_at {
                 tracing::info!(message_id = %p.message_id, "validity period expired");
+                self.config.trace.step(
+                    &p.msisdn,
+                    LANE,
+                    "validity period expired",
+                    "EXPIRED",
+                    Some(format!("message_id {}", p.message_id)),
+                );
                 self.receipt(&p, MessageState::Expired, now_unix);
             } else if self.try_deliver(&mut p) {
                 self.receipt(&p, MessageState::Delivered, now_unix);
@@ -230,11 +280,24 @@ impl Shared {
                     .values()
                     .find(|s| s.receives && s.system_id == p.origin.system_id)
             });
+        let trace = &self.config.trace;
+        let detail = Some(format!("message_id {}", p.message_id));
         match target {
             Some(s) => {
+                trace.message(
+                    &p.msisdn,
+                    LANE,
+                    "OTA",
+                    "deliver_sm receipt",
+                    state.stat(),
+                    detail,
+                );
                 let _ = s.tx.send(deliver);
             }
-            None => tracing::info!(message_id = %p.message_id, "receipt dropped: ESME not bound"),
+            None => {
+                tracing::info!(message_id = %p.message_id, "receipt dropped: ESME not bound");
+                trace.step(&p.msisdn, LANE, "receipt dropped", "ESME not bound", detail);
+            }
         }
     }
 
@@ -245,6 +308,13 @@ impl Shared {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(%msisdn, error = %e, "undecodable MO SMS-SUBMIT dropped");
+                self.config.trace.step(
+                    msisdn,
+                    LANE,
+                    "MO dropped",
+                    "undecodable",
+                    Some(e.to_string()),
+                );
                 return;
             }
         };
@@ -293,6 +363,18 @@ impl Shared {
                 .or_else(|| receivers().next());
             match target {
                 Some(s) => {
+                    self.config.trace.message(
+                        &d.source_addr,
+                        LANE,
+                        "OTA",
+                        "deliver_sm MO to ESME",
+                        "sent",
+                        Some(format!(
+                            "to {}, {} octets",
+                            d.destination_addr,
+                            d.short_message.len()
+                        )),
+                    );
                     let _ = s.tx.send(d);
                 }
                 None => st.mo_pending.push((expires, d)),

@@ -90,7 +90,10 @@ fn ota_mt(command_packet: &[u8]) -> SubmitSm {
 
 #[tokio::test]
 async fn ota_mt_reaches_handset_and_mo_comes_back() {
-    let sim = start_sim(ota_config()).await;
+    let hops = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = hops.clone();
+    let trace = crate::trace::Trace::new(move |h| sink.lock().unwrap().push(h));
+    let sim = start_sim(ota_config().with_trace(trace)).await;
     let mut phone = sim.handsets.attach(MSISDN);
     let (esme, mut delivers, _stop) = esme(&sim.addr, "secret");
 
@@ -164,6 +167,24 @@ async fn ota_mt_reaches_handset_and_mo_comes_back() {
     assert_eq!(d.esm_class, esm_class::UDHI);
     assert_eq!((d.protocol_id, d.data_coding), (0x7F, 0xF6));
     assert_eq!(d.short_message, [0x02, 0x71, 0x00, 0x00, 0x0E, 0x0A, 0xB0]);
+
+    // Each step was reported for idgw trace, by MSISDN, in order.
+    let hops = hops.lock().unwrap();
+    let steps: Vec<(&str, Option<&str>, &str)> = hops
+        .iter()
+        .map(|h| (h.from, h.to, h.step.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("SMSC", None, "submit_sm accepted"),
+            ("SMSC", Some("SIM"), "SMS-DELIVER to handset"),
+            ("SMSC", Some("OTA"), "deliver_sm receipt"),
+            ("SMSC", Some("OTA"), "deliver_sm MO to ESME"),
+        ]
+    );
+    assert!(hops.iter().all(|h| h.msisdn == MSISDN));
+    assert_eq!(hops[2].outcome, "DELIVRD");
 }
 
 #[tokio::test]
