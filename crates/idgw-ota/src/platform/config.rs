@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub use idgw_smpp::trace::Trace;
+
 /// How long the segments of a concatenated MO message (3GPP TS 23.040
 /// section 9.2.3.24.1) may take to arrive: 60 s.
 pub const REASSEMBLY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -42,6 +44,17 @@ pub struct PlatformConfig {
     pub max_outstanding: usize,
     /// See [`OUTSTANDING_TTL`].
     pub outstanding_ttl: Duration,
+    /// Where the platform reports its steps (lane `OTA`) for `idgw trace`.
+    pub trace: Trace,
+}
+
+impl PlatformConfig {
+    /// Reports each step (packet sealed, submit_sm, receipts, MO verified or dropped) to
+    /// `trace`, by MSISDN.
+    pub fn with_trace(mut self, trace: Trace) -> Self {
+        self.trace = trace;
+        self
+    }
 }
 
 impl Default for PlatformConfig {
@@ -57,6 +70,7 @@ impl Default for PlatformConfig {
             max_partial_per_msisdn: MAX_PARTIAL_PER_MSISDN,
             max_outstanding: MAX_OUTSTANDING,
             outstanding_ttl: OUTSTANDING_TTL,
+            trace: Trace::default(),
         }
     }
 }

@@ -29,7 +29,7 @@ use idgw_smpp::tpdu::{iei, Udh, UserData};
 use tokio::time::Instant;
 
 use super::service::lock;
-use super::{mt, CardRecord, MoSink, OtaPlatform, PlatformError};
+use super::{mt, tar_hex, CardRecord, MoSink, OtaPlatform, PlatformError, LANE};
 use crate::{open_response, CommandPacket, CounterMode, Integrity, ResponseStatus, Tar};
 
 /// What [`OtaPlatform::handle_deliver`] did with one deliver_sm.
@@ -103,7 +103,45 @@ impl OtaPlatform {
             }
             other => tracing::debug!(msisdn = %from, outcome = ?other, "deliver_sm handled"),
         }
+        self.trace_outcome(&from, &outcome);
         outcome
+    }
+
+    /// Reports what a deliver_sm came to (a verified Command Packet is reported where it is
+    /// handed on, before the application acts on it).
+    fn trace_outcome(&self, msisdn: &str, outcome: &MoOutcome) {
+        let trace = &self.config.trace;
+        match outcome {
+            MoOutcome::Receipt { state, .. } => trace.step(
+                msisdn,
+                LANE,
+                "delivery receipt",
+                state.map_or("unreadable", |s| s.stat()),
+                None,
+            ),
+            MoOutcome::Partial => trace.step(
+                msisdn,
+                LANE,
+                "deliver_sm MO segment",
+                "waiting for the rest",
+                None,
+            ),
+            MoOutcome::Delivered { .. } => {}
+            MoOutcome::Por { status, .. } => trace.step(
+                msisdn,
+                LANE,
+                "PoR",
+                &format!("{status:?}"),
+                Some(format!("status {:#04x}", status.to_byte())),
+            ),
+            MoOutcome::Dropped(reason) => trace.step(
+                msisdn,
+                LANE,
+                "deliver_sm MO dropped",
+                &format!("{reason:?}"),
+                None,
+            ),
+        }
     }
 
     async fn receipt(&self, sm: &DeliverSm, sink: &dyn MoSink) -> MoOutcome {
@@ -240,6 +278,29 @@ impl OtaPlatform {
             Err(e) => return MoOutcome::Dropped(DropReason::Store(e)),
         }
         tracing::info!(msisdn = %card.msisdn, tar = ?opened.tar, cntr, "command packet from the card");
+        let trace = &self.config.trace;
+        trace.step(
+            &card.msisdn,
+            LANE,
+            "response verified",
+            "ok",
+            Some(format!(
+                "CNTR {cntr}, TAR {}, CC and ciphering OK",
+                tar_hex(opened.tar)
+            )),
+        );
+        trace.message(
+            &card.msisdn,
+            LANE,
+            "MSSP",
+            "Signed(Response)",
+            "sent",
+            Some(format!(
+                "{} octets to TAR {}",
+                opened.data.len(),
+                tar_hex(opened.tar)
+            )),
+        );
         sink.on_mo(&card.msisdn, opened.tar, opened.data).await;
         MoOutcome::Delivered {
             tar: opened.tar,

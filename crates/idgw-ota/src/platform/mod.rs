@@ -21,6 +21,8 @@
 //! - [`OtaPlatform`]: [`OtaPlatform::send`] (MT) and [`OtaPlatform::run`] /
 //!   [`OtaPlatform::handle_deliver`] (MO, receipts, PoRs) towards a
 //!   [`MoSink`]; outcomes are [`MoOutcome`]s.
+//! - [`Trace`]: [`PlatformConfig::with_trace`] reports each step by MSISDN
+//!   (lane `OTA`) for `idgw trace`.
 //! - With the `mssp` feature: `OtaPlatform` implements
 //!   `idgw_mss::mssp::OtaPlatform`, and `MsspSink` hands answers to
 //!   `Mssp::on_answer`.
@@ -55,10 +57,18 @@ mod sent;
 mod service;
 mod submitter;
 
+/// This component's lane in `idgw trace`.
+pub(crate) const LANE: &str = "OTA";
+
+/// A TAR as six hex digits.
+pub(crate) fn tar_hex(tar: crate::Tar) -> String {
+    tar.0.iter().map(|b| format!("{b:02X}")).collect()
+}
+
 pub use cards::{CardAlgorithm, CardDirectory, CardRecord, MemoryCards};
 pub use config::{
-    PlatformConfig, MAX_OUTSTANDING, MAX_PARTIAL_MESSAGES, MAX_PARTIAL_PER_MSISDN, OUTSTANDING_TTL,
-    REASSEMBLY_TIMEOUT, SUBMIT_TIMEOUT,
+    PlatformConfig, Trace, MAX_OUTSTANDING, MAX_PARTIAL_MESSAGES, MAX_PARTIAL_PER_MSISDN,
+    OUTSTANDING_TTL, REASSEMBLY_TIMEOUT, SUBMIT_TIMEOUT,
 };
 pub use counters::{CounterStore, MemoryCounters};
 pub use error::PlatformError;

@@ -15,7 +15,9 @@ use tokio::time::Instant;
 
 use super::reassembly::Reassembly;
 use super::sent::SentTable;
-use super::{mt, CardDirectory, CounterStore, PlatformConfig, PlatformError, SmsSubmitter};
+use super::{
+    mt, tar_hex, CardDirectory, CounterStore, PlatformConfig, PlatformError, SmsSubmitter, LANE,
+};
 use crate::{Cntr, Tar};
 
 /// Where the platform hands what cards send back.
@@ -135,9 +137,36 @@ impl OtaPlatform {
         // The concatenation reference only has to differ between messages
         // in flight to one handset; the counter's low octet does.
         let segments = mt::segments(&packet, value as u8)?;
+        let trace = &self.config.trace;
+        let params = mt::security_params(&card);
+        trace.step(
+            msisdn,
+            LANE,
+            "secured packet sealed",
+            "ok",
+            Some(format!(
+                "SPI {:02X}{:02X}, KIc {:02X}, KID {:02X}, TAR {}, CNTR {value}, {} SMS",
+                mt::MT_SPI[0],
+                mt::MT_SPI[1],
+                params.kic.0,
+                params.kid.0,
+                tar_hex(tar),
+                segments.len()
+            )),
+        );
         let id = lock(&self.sent).insert(msisdn, reference, value, now);
-        let mut message_ids = Vec::with_capacity(segments.len());
-        for sm in segments {
+        let count = segments.len();
+        let mut message_ids = Vec::with_capacity(count);
+        for (n, sm) in segments.into_iter().enumerate() {
+            let segment = format!("segment {}/{count}", n + 1);
+            trace.message(
+                msisdn,
+                LANE,
+                "SMSC",
+                "submit_sm",
+                "sent",
+                Some(segment.clone()),
+            );
             let submit = self
                 .submitter
                 .submit(mt::submit_sm(&self.config, msisdn, sm));
@@ -147,10 +176,25 @@ impl OtaPlatform {
             };
             match result {
                 Ok(message_id) => {
+                    trace.message(
+                        msisdn,
+                        "SMSC",
+                        LANE,
+                        "submit_sm_resp",
+                        "ESME_ROK",
+                        Some(format!("{segment}, message_id {message_id}")),
+                    );
                     lock(&self.sent).add_message_id(id, message_id.clone());
                     message_ids.push(message_id);
                 }
                 Err(e) => {
+                    trace.step(
+                        msisdn,
+                        LANE,
+                        "submit_sm failed",
+                        "error",
+                        Some(e.to_string()),
+                    );
                     lock(&self.sent).remove(id);
                     tracing::warn!(%msisdn, %reference, error = %e, "MT submission failed");
                     return Err(e);

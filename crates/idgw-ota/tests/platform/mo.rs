@@ -344,3 +344,47 @@ async fn error_pors_are_matched_to_sent_packets() {
         "{out:?}"
     );
 }
+
+#[tokio::test]
+async fn each_step_is_traced_by_msisdn() {
+    let hops = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = hops.clone();
+    let config =
+        PlatformConfig::default().with_trace(Trace::new(move |h| seen.lock().unwrap().push(h)));
+    let p = OtaPlatform::new(
+        config,
+        cards(),
+        Arc::new(MemoryCounters::new()),
+        Arc::new(FakeSmsc::default()),
+    );
+    let (sink, _events) = recorder();
+    let now = Instant::now();
+    p.send(MSISDN, None, b"challenge", "M1", now).await.unwrap();
+    let packet = card_packet([0x16, 0x00], 1, b"answer");
+    let mo = deliver(MSISDN, single(0x70, &packet));
+    p.handle_deliver(mo.clone(), sink.as_ref(), now).await;
+    p.handle_deliver(mo, sink.as_ref(), now).await;
+    let hops = hops.lock().unwrap();
+    let steps: Vec<(&str, Option<&str>, &str)> = hops
+        .iter()
+        .map(|h| (h.from, h.to, h.step.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("OTA", None, "secured packet sealed"),
+            ("OTA", Some("SMSC"), "submit_sm"),
+            ("SMSC", Some("OTA"), "submit_sm_resp"),
+            ("OTA", None, "response verified"),
+            ("OTA", Some("MSSP"), "Signed(Response)"),
+            ("OTA", None, "deliver_sm MO dropped"),
+        ]
+    );
+    let sealed = hops[0].detail.as_deref().unwrap();
+    assert!(
+        sealed.contains("SPI 163A") && sealed.contains("TAR 494447") && sealed.contains("CNTR 1"),
+        "{sealed}"
+    );
+    assert_eq!(hops[5].outcome, "Replayed(1)");
+    assert!(hops.iter().all(|h| h.msisdn == MSISDN));
+}
