@@ -62,6 +62,10 @@ pub struct CardAction {
     pub prompt: Option<Prompt>,
     /// SMS-SUBMIT TPDUs the applet sends at once (answer of a blocked card).
     pub mo: Vec<Vec<u8>>,
+    /// The counter of the packet, once it opened.
+    pub cntr: Option<u64>,
+    /// Why the applet rejected the challenge (nothing shown), if it did.
+    pub rejected: Option<String>,
 }
 
 /// The result of a user's answer.
@@ -168,6 +172,7 @@ impl Card {
                 return Ok(action);
             }
         };
+        action.cntr = Some(opened.cntr.value());
         if opened.spi.counter.updates_counter() {
             self.state.counters.insert(kid_kvn, opened.cntr.value());
         }
@@ -191,7 +196,8 @@ impl Card {
                 action.mo = self.seal_mo(kid_kvn, &answer);
             }
             ChallengeOutcome::Rejected(e) => {
-                tracing::warn!(error = %e, "applet rejected the challenge; nothing shown")
+                tracing::warn!(error = %e, "applet rejected the challenge; nothing shown");
+                action.rejected = Some(e.to_string());
             }
         }
         Ok(action)

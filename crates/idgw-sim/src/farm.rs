@@ -27,6 +27,14 @@ use crate::error::{AnswerError, ConfigError};
 use crate::handset::{automatic_answer, iccid_for, PromptView, SimView};
 use crate::sms::SmsError;
 use crate::state::{self, CardState};
+use idgw_mss::applet::AnswerResult;
+use idgw_ota::ResponseStatus;
+use idgw_smpp::trace::Trace;
+
+/// The card's lane in `idgw trace`.
+const LANE: &str = "SIM";
+/// The person holding the handset.
+const USER: &str = "User";
 
 /// The radio towards the network: how the SIM's handset sends MO messages.
 pub trait Radio: Send + Sync + 'static {
@@ -92,6 +100,7 @@ struct Inner {
     config: FarmConfig,
     radio: Arc<dyn Radio>,
     phones: Mutex<BTreeMap<String, Phone>>,
+    trace: Trace,
 }
 
 /// The simulated cards and handsets; a cheap handle to clone.
@@ -114,8 +123,23 @@ impl SimFarm {
                 config,
                 radio,
                 phones: Mutex::new(BTreeMap::new()),
+                trace: Trace::default(),
             }),
         }
+    }
+
+    /// Reports each step of the cards and their users (packet opened or refused, prompt
+    /// shown, the user's answer, the signed answer sent) to `trace`, by MSISDN (lanes `SIM`
+    /// and `User`). Call it on a new farm, before cloning it.
+    ///
+    /// # Panics
+    ///
+    /// If the farm was already cloned.
+    pub fn with_trace(mut self, trace: Trace) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("SimFarm::with_trace before the farm is shared")
+            .trace = trace;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Phone>> {
@@ -214,6 +238,7 @@ impl SimFarm {
         if let Some(status) = action.status {
             tracing::info!(%msisdn, ?status, "command packet processed");
         }
+        self.trace_delivery(msisdn, &action);
         match action.por {
             Some(Por::Submit(t)) => self.inner.radio.send_mo(msisdn, t),
             Some(Por::DeliverReport(t)) => self.inner.radio.send_deliver_report(msisdn, t),
@@ -274,16 +299,35 @@ impl SimFarm {
         id: &str,
         input: UserInput,
     ) -> Result<AnswerReport, AnswerError> {
+        let trace = &self.inner.trace;
+        let pressed = match input {
+            UserInput::Pin(_) => "PIN entered",
+            UserInput::Ok => "OK pressed",
+            UserInput::Cancel => "Cancel pressed",
+        };
         let (answered, tries) = {
             let mut phones = self.lock();
             let phone = phones.get_mut(msisdn).ok_or(AnswerError::UnknownHandset)?;
             let before = phone.card.state().clone();
-            let answered = phone.card.answer(id, input)?;
+            let answered = phone.card.answer(id, input).inspect_err(|e| {
+                trace.message(msisdn, USER, LANE, pressed, "refused", Some(e.to_string()));
+            })?;
             if *phone.card.state() != before {
                 self.persist(phone.card.state());
             }
             (answered, phone.card.state().pin_tries_left)
         };
+        let outcome = match &answered {
+            Answered::WrongPin { tries_left } => format!("wrong PIN ({tries_left} left)"),
+            Answered::Sent(result, _) => match result {
+                AnswerResult::Ok if pressed == "PIN entered" => "PIN ok".into(),
+                AnswerResult::Ok => "ok".into(),
+                AnswerResult::UserCancel => "cancel".into(),
+                AnswerResult::PinBlocked => "PIN blocked".into(),
+                AnswerResult::CardBlocked => "card blocked".into(),
+            },
+        };
+        trace.message(msisdn, USER, LANE, pressed, &outcome, None);
         let report = match answered {
             Answered::WrongPin { .. } => AnswerReport {
                 result: "wrong_pin",
@@ -292,6 +336,7 @@ impl SimFarm {
             },
             Answered::Sent(result, tpdus) => {
                 tracing::info!(%msisdn, ?result, "applet answer sent");
+                self.trace_answer_sent(msisdn, result, tpdus.len());
                 for t in tpdus {
                     self.inner.radio.send_mo(msisdn, t);
                 }
@@ -336,6 +381,95 @@ impl SimFarm {
                 .map(PromptView::from)
                 .collect(),
         )
+    }
+}
+
+impl SimFarm {
+    /// Reports what the card made of an SMS-DELIVER.
+    fn trace_delivery(&self, msisdn: &str, action: &crate::card::CardAction) {
+        let trace = &self.inner.trace;
+        if !trace.is_enabled() {
+            return;
+        }
+        match action.status {
+            None => trace.step(
+                msisdn,
+                LANE,
+                "SMS-DELIVER segment kept",
+                "waiting for the rest",
+                None,
+            ),
+            Some(ResponseStatus::PorOk) => trace.step(
+                msisdn,
+                LANE,
+                "command packet opened",
+                "ok",
+                action
+                    .cntr
+                    .map(|c| format!("CNTR {c}, CC and ciphering OK")),
+            ),
+            Some(status) => trace.step(
+                msisdn,
+                LANE,
+                "command packet rejected",
+                &format!("{status:?}"),
+                Some(format!("status {:#04x}", status.to_byte())),
+            ),
+        }
+        if let Some(Por::Submit(_)) = &action.por {
+            trace.message(msisdn, LANE, "SMSC", "PoR (SMS-SUBMIT)", "sent", None);
+        }
+        if let Some(reason) = &action.rejected {
+            trace.step(
+                msisdn,
+                LANE,
+                "applet: challenge rejected",
+                "nothing shown",
+                Some(reason.clone()),
+            );
+        }
+        if let Some(prompt) = &action.prompt {
+            trace.step(
+                msisdn,
+                LANE,
+                "applet: challenge verified",
+                "ok",
+                Some(format!("reference {}", prompt.reference)),
+            );
+            let step = if prompt.pin_required {
+                "DISPLAY TEXT / GET INPUT (PIN)"
+            } else {
+                "DISPLAY TEXT (OK/Cancel)"
+            };
+            trace.message(msisdn, LANE, USER, step, "shown", Some(prompt.text.clone()));
+        }
+        if !action.mo.is_empty() {
+            trace.step(
+                msisdn,
+                LANE,
+                "applet: challenge verified",
+                "card blocked: no prompt",
+                None,
+            );
+            self.trace_answer_sent(msisdn, AnswerResult::PinBlocked, action.mo.len());
+        }
+    }
+
+    fn trace_answer_sent(&self, msisdn: &str, result: AnswerResult, sms: usize) {
+        let name = match result {
+            AnswerResult::Ok => "OK",
+            AnswerResult::UserCancel => "USER_CANCEL",
+            AnswerResult::PinBlocked => "PIN_BLOCKED",
+            AnswerResult::CardBlocked => "CARD_BLOCKED",
+        };
+        self.inner.trace.message(
+            msisdn,
+            LANE,
+            "SMSC",
+            &format!("Send(Signed(Response {name}))"),
+            "sent",
+            Some(format!("{sms} SMS-SUBMIT")),
+        );
     }
 }
 
