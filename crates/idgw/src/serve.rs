@@ -41,10 +41,12 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
         add_demo(&mut config, &*store).await?;
     }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let tracer = crate::wiring::tracer::Tracer::start(store.clone());
     if mode == Mode::All {
-        crate::wiring::chain::start(&config, store.clone(), shutdown_rx.clone()).await?;
+        crate::wiring::chain::start(&config, store.clone(), tracer.clone(), shutdown_rx.clone())
+            .await?;
     }
-    let authenticator = crate::wiring::authenticator(&config, store.clone())?;
+    let authenticator = crate::wiring::authenticator(&config, tracer)?;
     let op = Op::new(config.op_config(), store.clone(), authenticator).await?;
     let now = op.now();
     for client in &config.clients {

@@ -7,6 +7,7 @@
 use crate::config::Config;
 use crate::wiring::provision::{card_for, sim_config, APPLET_TAR};
 use crate::wiring::store_adapters::{StoreCards, StoreCounters};
+use crate::wiring::tracer::Tracer;
 use anyhow::Context;
 use idgw_mss::applet::AppletKey;
 use idgw_mss::mssp::{ApRegistry, MemoryAppletKeys, Mssp, MsspConfig};
@@ -41,12 +42,15 @@ async fn until(mut shutdown: watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-/// Starts every component of the chain; they stop when `shutdown` turns true.
+/// Starts every component of the chain, each reporting its steps to `tracer`; they stop
+/// when `shutdown` turns true.
 pub async fn start(
     config: &Config,
     store: Arc<dyn Store>,
+    tracer: Arc<Tracer>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    let hops = tracer.smpp();
     // Cards first: the OTA platform, the MSSP and the SIMs share their keys.
     let short_code = config
         .ota
@@ -71,7 +75,8 @@ pub async fn start(
             ota_address: short_code.clone(),
         },
         Arc::new(radio),
-    );
+    )
+    .with_trace(hops.clone());
     let mut applet_keys = MemoryAppletKeys::new();
     for subscriber in &config.subscribers {
         let msisdn = idgw_oidc::hint::normalize_msisdn(&subscriber.msisdn).with_context(|| {
@@ -106,7 +111,8 @@ pub async fn start(
     let smsc_config = SmscConfig {
         accounts,
         ..SmscConfig::default()
-    };
+    }
+    .with_trace(hops.clone());
     tokio::spawn(smsc_sim::run(
         smsc_listener,
         smsc_config,
@@ -149,7 +155,8 @@ pub async fn start(
     let platform_config = PlatformConfig {
         source_addr: short_code,
         ..PlatformConfig::default()
-    };
+    }
+    .with_trace(hops);
     let (platform, _esme, deliveries) = OtaPlatform::connect(
         platform_config,
         esme,
@@ -160,12 +167,15 @@ pub async fn start(
 
     // MSSP, sending challenges through the OTA platform.
     let (ap_id, ap_pwd) = ap_credentials(config);
-    let mssp = Arc::new(Mssp::new(
-        MsspConfig::default(),
-        ApRegistry::new().with(ap_id, &ap_pwd),
-        Arc::new(applet_keys),
-        platform.clone(),
-    ));
+    let mssp = Arc::new(
+        Mssp::new(
+            MsspConfig::default(),
+            ApRegistry::new().with(ap_id, &ap_pwd),
+            Arc::new(applet_keys),
+            platform.clone(),
+        )
+        .with_trace(tracer.mss()),
+    );
     tokio::spawn(platform.run(
         deliveries,
         Arc::new(MsspSink::new(mssp.clone()).only_tar(Tar(APPLET_TAR))),

@@ -6,21 +6,23 @@ pub mod chain;
 pub mod mssp_auth;
 pub mod provision;
 pub mod store_adapters;
+pub mod tracer;
 
 use crate::config::Config;
 use anyhow::Context;
 use idgw_oidc::authenticator::Authenticator;
-use idgw_store::Store;
 use std::sync::Arc;
+use tracer::Tracer;
 
-/// The OP's authenticator: an AP client of the configured (or the embedded) MSSP.
+/// The OP's authenticator: an AP client of the configured (or the embedded) MSSP, recording
+/// the hops of each authentication through `tracer`.
 pub fn authenticator(
     config: &Config,
-    store: Arc<dyn Store>,
+    tracer: Arc<Tracer>,
 ) -> anyhow::Result<Arc<dyn Authenticator>> {
     let (ap_id, ap_pwd) = chain::ap_credentials(config);
     let url = chain::mssp_url(config);
     let client = idgw_mss::client::MssClient::new(&url, None, ap_id, ap_pwd)
         .with_context(|| format!("bad [mssp] url {url}"))?;
-    Ok(Arc::new(mssp_auth::MsspAuthenticator::new(client, store)))
+    Ok(Arc::new(mssp_auth::MsspAuthenticator::new(client, tracer)))
 }

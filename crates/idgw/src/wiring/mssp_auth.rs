@@ -1,43 +1,44 @@
 //! The OP's [`Authenticator`] over ETSI TS 102 204: each transaction becomes an
 //! `MSS_Signature` request (asynchClientServer) to the configured MSSP, polled with
-//! `MSS_StatusQuery` until a final status, mapped to one [`AuthOutcome`].
+//! `MSS_StatusQuery` until a final status, mapped to one [`AuthOutcome`]. While it runs, the
+//! [`Tracer`] records the hops of the chain for the subscriber under its `auth_req_id`.
 
+use crate::wiring::tracer::{component, Tracer};
 use async_trait::async_trait;
 use idgw_mss::client::{ClientOutcome, MssClient};
 use idgw_oidc::authenticator::{AuthOutcome, AuthenticationRequest, Authenticator};
-use idgw_store::{Event, Store};
+use idgw_store::Event;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct MsspAuthenticator {
     client: MssClient,
-    store: Arc<dyn Store>,
+    tracer: Arc<Tracer>,
 }
 
 impl MsspAuthenticator {
-    pub fn new(client: MssClient, store: Arc<dyn Store>) -> MsspAuthenticator {
-        MsspAuthenticator { client, store }
+    pub fn new(client: MssClient, tracer: Arc<Tracer>) -> MsspAuthenticator {
+        MsspAuthenticator { client, tracer }
     }
 
-    async fn event(
+    /// Records a message between the OP (the AP) and the MSSP, in the tracer's queue order.
+    fn event(
         &self,
         request: &AuthenticationRequest,
+        (from, to): (&str, &str),
         step: &str,
         outcome: &str,
         detail: Option<String>,
     ) {
-        let event = Event {
+        self.tracer.record(Event {
             auth_req_id: request.auth_req_id.clone(),
             correlation_id: request.correlation_id.clone(),
-            component: "MSSP".into(),
+            component: component(from, Some(to)),
             step: step.into(),
             outcome: outcome.into(),
             detail,
             at: idgw_oidc::now_ms(),
-        };
-        if let Err(e) = self.store.record_event(&event).await {
-            tracing::warn!(error = %e, "cannot record trace event");
-        }
+        });
     }
 }
 
@@ -69,13 +70,18 @@ impl Authenticator for MsspAuthenticator {
         let left = Duration::from_millis((request.expires_at - idgw_oidc::now_ms()).max(0) as u64);
         let deadline = Instant::now() + left;
         let trans_id = ap_trans_id(&request.auth_req_id);
+        self.tracer.begin(
+            &request.msisdn,
+            &request.auth_req_id,
+            request.correlation_id.as_deref(),
+        );
         self.event(
             &request,
+            ("OP", "MSSP"),
             "MSS_SignatureReq (asynchClientServer)",
             "sent",
-            Some(trans_id.clone()),
-        )
-        .await;
+            Some(format!("AP_TransID {trans_id}")),
+        );
         let outcome = self
             .client
             .authenticate(
@@ -86,8 +92,16 @@ impl Authenticator for MsspAuthenticator {
                 deadline,
             )
             .await;
-        self.event(&request, "MSS_StatusResp", &format!("{outcome:?}"), None)
-            .await;
+        self.event(
+            &request,
+            ("MSSP", "OP"),
+            "MSS_StatusResp",
+            &format!("{outcome:?}"),
+            None,
+        );
+        self.tracer.end(&request.msisdn, &request.auth_req_id);
+        // The OP records the outcome next, straight to the store: what is queued goes first.
+        self.tracer.flush().await;
         outcome_of(outcome, idgw_oidc::now_ms())
     }
 }
