@@ -104,6 +104,48 @@ async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
         diagram.contains("POST /bc-authorize") && diagram.contains("Authentication OK"),
         "{diagram}"
     );
+    println!("{diagram}");
+    // Every hop recorded a step, in causal order: OP, MSSP, OTA, SMSC, SIM, User and back.
+    let number = |step: &str| -> usize {
+        diagram
+            .lines()
+            .find_map(|l| {
+                let (head, _) = l.split_once(&format!(". {step}"))?;
+                head.rsplit(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no step {step:?} in the trace:\n{diagram}"))
+    };
+    let path = [
+        "POST /bc-authorize",             // RP -> OP
+        "Authenticate(MSISDN)",           // OP
+        "MSS_SignatureReq received",      // MSSP
+        "challenge signed",               // MSSP
+        "secured packet sealed",          // OTA
+        "submit_sm accepted",             // SMSC
+        "SMS-DELIVER to handset",         // SMSC -> SIM
+        "command packet opened",          // SIM
+        "applet: challenge verified",     // SIM
+        "DISPLAY TEXT / GET INPUT (PIN)", // SIM -> User
+        "PIN entered",                    // User -> SIM
+        "Send(Signed(Response OK))",      // SIM -> SMSC
+        "deliver_sm MO to ESME",          // SMSC -> OTA
+        "response verified",              // OTA
+        "answer verified",                // MSSP
+        "MSS_StatusResp",                 // MSSP -> OP
+        "Authentication OK",              // OP
+    ];
+    let numbers: Vec<usize> = path.iter().map(|s| number(s)).collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "steps out of order {numbers:?}:\n{diagram}"
+    );
+    for lane in ["│OP│", "│MSSP│", "│OTA│", "│SMSC│", "│SIM│", "│User│"] {
+        assert!(diagram.contains(lane), "{diagram}");
+    }
+    assert!(!diagram.contains("1234"), "the PIN never reaches the trace");
 }
 
 #[tokio::test]
