@@ -133,7 +133,7 @@ impl Canvas<'_> {
         ];
         for (name, &p) in LANES.iter().zip(self.pos) {
             let n = width(name);
-            let start = p - (n + 1) / 2;
+            let start = p - n.div_ceil(2);
             Self::put(&mut rows[0], start, &format!("┌{}┐", "─".repeat(n)));
             Self::put(&mut rows[1], start, &format!("│{name}│"));
             Self::put(&mut rows[2], start, &format!("└{}┘", "─".repeat(n)));
