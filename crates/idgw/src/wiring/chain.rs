@@ -50,7 +50,7 @@ pub async fn start(
     tracer: Arc<Tracer>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let hops = tracer.smpp();
+    let hops = tracer.hook();
     // Cards first: the OTA platform, the MSSP and the SIMs share their keys.
     let short_code = config
         .ota
@@ -174,7 +174,7 @@ pub async fn start(
             Arc::new(applet_keys),
             platform.clone(),
         )
-        .with_trace(tracer.mss()),
+        .with_trace(tracer.hook()),
     );
     tokio::spawn(platform.run(
         deliveries,

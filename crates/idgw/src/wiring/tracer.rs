@@ -173,18 +173,10 @@ impl Tracer {
         }
     }
 
-    /// The hook for idgw-mss (the MSSP).
-    pub fn mss(self: &Arc<Self>) -> idgw_mss::trace::Trace {
+    /// The hook every component reports to (MSSP, SMSC, OTA platform, SIMs and users).
+    pub fn hook(self: &Arc<Self>) -> idgw_trace::Trace {
         let tracer = self.clone();
-        idgw_mss::trace::Trace::new(move |h| {
-            tracer.hop(&h.msisdn, h.from, h.to, &h.step, &h.outcome, h.detail)
-        })
-    }
-
-    /// The hook for idgw-smpp, idgw-ota and idgw-sim (SMSC, OTA platform, SIMs and users).
-    pub fn smpp(self: &Arc<Self>) -> idgw_smpp::trace::Trace {
-        let tracer = self.clone();
-        idgw_smpp::trace::Trace::new(move |h| {
+        idgw_trace::Trace::new(move |h| {
             tracer.hop(&h.msisdn, h.from, h.to, &h.step, &h.outcome, h.detail)
         })
     }
