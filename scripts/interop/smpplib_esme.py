@@ -134,7 +134,9 @@ def main():
     deadline = time.monotonic() + args.deadline
     out = {"smpplib": True}
 
-    out["wrong_password"] = refused_bind(args, args.system_id, args.password + "-wrong")
+    # SMPP passwords are at most 8 octets (smpplib truncates longer ones): change the last one.
+    wrong = args.password[:7] + ("x" if args.password[7:8] != "x" else "y")
+    out["wrong_password"] = refused_bind(args, args.system_id, wrong)
     out["unknown_system_id"] = refused_bind(args, args.system_id + "-unknown", args.password)
 
     client = new_client(args)

@@ -21,7 +21,7 @@ const CLIENT: (&str, &str) = ("sp1", "s3cret");
 const GATE: &str = "IDGW_BROWSER_TESTS";
 const NEEDS: &str = "Debian packages chromium and chromium-driver";
 /// The W3C WebDriver element reference key.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f8d5b7f2b00";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 const CONFIG: &str = r#"
 [op]
@@ -224,7 +224,20 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("{css} never matched within {limit:?}; last text: {last:?}");
+        let url = self
+            .cmd(reqwest::Method::GET, "/url", Value::Null)
+            .await
+            .unwrap_or_default();
+        let source = self
+            .cmd(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .unwrap_or_default();
+        let shot = self.screenshot("failure.png").await;
+        panic!(
+            "{css} never matched within {limit:?}; last text: {last:?}; at {url}, screenshot {}; source:\n{}",
+            shot.display(),
+            source.as_str().unwrap_or_default()
+        );
     }
 
     /// Clicks the element matching `css`, looking it up again if the page swapped it out.

@@ -26,8 +26,12 @@ const CLIENT: (&str, &str) = ("sp1", "s3cret");
 const GATE: &str = "IDGW_INTEROP_TESTS";
 const NEEDS: &str = "python3 with smpplib, node with `npm ci --prefix scripts/interop`";
 
+/// Subscriber 447700900002: AES-128, KVN 1.
 const KIC: &str = "00112233445566778899aabbccddeeff";
 const KID: &str = "ffeeddccbbaa99887766554433221100";
+/// Subscriber 447700900001: 3DES with two keys, KVN 2.
+const KIC_3DES: &str = "0123456789abcdeffedcba9876543210";
+const KID_3DES: &str = "89abcdef0123456776543210fedcba98";
 
 fn subscribers() -> String {
     format!(
@@ -45,6 +49,7 @@ scope = "openid phone mc_authn"
 msisdn = "447700900001"
 pin = "1234"
 handset = "manual"
+ota_keys = {{ algorithm = "3des2", kvn = 2, kic = "{KIC_3DES}", kid = "{KID_3DES}" }}
 
 [[subscribers]]
 msisdn = "447700900002"
@@ -83,7 +88,14 @@ async fn smpplib_esme_binds_submits_and_gets_a_delivery_receipt() {
         "smpplib_esme.py",
         Command::new(python())
             .arg(&script)
-            .args(["--port", &port, "--system-id", "ext-esme", "--password", "ext-pass"])
+            .args([
+                "--port",
+                &port,
+                "--system-id",
+                "ext-esme",
+                "--password",
+                "ext-pass",
+            ])
             .args(["--to", "447700900001", "--from-addr", "12345"])
             .args(["--timeout", "10", "--deadline", "40"])
             .stdin(Stdio::null())
@@ -92,11 +104,10 @@ async fn smpplib_esme_binds_submits_and_gets_a_delivery_receipt() {
         false,
         "install Python 3 (or set IDGW_PYTHON)",
     );
-    let (code, out, err) = tokio::task::spawn_blocking(move || {
-        child.wait_with_timeout(Duration::from_secs(60))
-    })
-    .await
-    .unwrap();
+    let (code, out, err) =
+        tokio::task::spawn_blocking(move || child.wait_with_timeout(Duration::from_secs(60)))
+            .await
+            .unwrap();
     let r: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| {
         panic!("no JSON from the script ({e}); exit {code:?}\nstdout:\n{out}\nstderr:\n{err}")
     });
@@ -105,13 +116,23 @@ async fn smpplib_esme_binds_submits_and_gets_a_delivery_receipt() {
         Some(0),
         "the script failed: {r}\nstderr:\n{err}\n(pip install smpplib)"
     );
-    assert!(r["error"].is_null(), "{r}\nstderr:\n{err}\nserver log:\n{}", s.log());
+    assert!(
+        r["error"].is_null(),
+        "{r}\nstderr:\n{err}\nserver log:\n{}",
+        s.log()
+    );
 
     // Refused binds: SMPP 3.4 table 5-2.
     assert_eq!(r["wrong_password"]["refused"], true, "{r}");
-    assert_eq!(r["wrong_password"]["command_status"], 0x0E, "ESME_RINVPASWD: {r}");
+    assert_eq!(
+        r["wrong_password"]["command_status"], 0x0E,
+        "ESME_RINVPASWD: {r}"
+    );
     assert_eq!(r["unknown_system_id"]["refused"], true, "{r}");
-    assert_eq!(r["unknown_system_id"]["command_status"], 0x0D, "ESME_RBINDFAIL: {r}");
+    assert_eq!(
+        r["unknown_system_id"]["command_status"], 0x0D,
+        "ESME_RBINDFAIL: {r}"
+    );
 
     assert_eq!(r["bind"]["command_status"], 0, "{r}");
     assert_eq!(r["bind"]["system_id"], "idgw-smsc", "{r}");
@@ -132,7 +153,10 @@ async fn smpplib_esme_binds_submits_and_gets_a_delivery_receipt() {
         text.starts_with(&format!("id:{message_id} ")) && text.contains(" stat:DELIVRD "),
         "{text}"
     );
-    assert!(text.contains("dlvrd:001") && text.contains("err:000"), "{text}");
+    assert!(
+        text.contains("dlvrd:001") && text.contains("err:000"),
+        "{text}"
+    );
     assert_eq!(receipt["receipted_message_id"], message_id, "{r}");
     assert_eq!(receipt["message_state"], 2, "DELIVERED: {r}");
     assert_eq!(r["receipts"].as_array().map(Vec::len), Some(1), "{r}");
@@ -175,7 +199,14 @@ impl NodeSmsc {
             "smpp_server.js",
             Command::new(node())
                 .arg(dir.join("smpp_server.js"))
-                .args(["--port", "0", "--system-id", "idgw-ota", "--password", "secret"])
+                .args([
+                    "--port",
+                    "0",
+                    "--system-id",
+                    "idgw-ota",
+                    "--password",
+                    "secret",
+                ])
                 .args(["--lifetime", "120"])
                 .current_dir(&dir)
                 .stdin(Stdio::piped())
@@ -231,7 +262,7 @@ impl NodeSmsc {
 /// UDH information elements of `sm` (UDHI set): (IEI, data) and the octets after the UDH.
 fn split_udh(sm: &[u8]) -> (Vec<(u8, Vec<u8>)>, &[u8]) {
     let udhl = usize::from(sm[0]);
-    assert!(udhl >= 2 && 1 + udhl <= sm.len(), "UDHL {udhl} in {sm:02x?}");
+    assert!(udhl >= 2 && udhl < sm.len(), "UDHL {udhl} in {sm:02x?}");
     let mut ies = Vec::new();
     let mut i = 1;
     while i < 1 + udhl {
@@ -270,78 +301,48 @@ fn command_packet(segments: &[Vec<u8>]) -> Vec<u8> {
         assert!(*reference.get_or_insert(r) == r, "one reference");
         assert!((1..=n).contains(&seq), "sequence {seq} of {n}");
         let has_cp = ies.iter().any(|(iei, d)| *iei == 0x70 && d.is_empty());
-        assert_eq!(has_cp, seq == 1, "IEI 0x70 in the first segment only: {sm:02x?}");
+        assert_eq!(
+            has_cp,
+            seq == 1,
+            "IEI 0x70 in the first segment only: {sm:02x?}"
+        );
         assert_eq!(ies.len(), if seq == 1 { 2 } else { 1 }, "{sm:02x?}");
         let slot = &mut parts[usize::from(seq) - 1];
         assert!(slot.is_none(), "segment {seq} twice");
         *slot = Some(data.to_vec());
     }
-    parts.into_iter().map(Option::unwrap).collect::<Vec<_>>().concat()
+    parts
+        .into_iter()
+        .map(Option::unwrap)
+        .collect::<Vec<_>>()
+        .concat()
 }
 
-#[tokio::test]
-async fn ota_platform_submits_a_well_formed_secured_packet_to_a_third_party_smsc() {
-    if !gate(GATE, "SMPP interop test (npm smpp server as the SMSC)", NEEDS) {
-        return;
-    }
-    let mut smsc = tokio::task::spawn_blocking(NodeSmsc::start).await.unwrap();
-    let config = format!(
-        "{}\n[ota]\nsmsc = \"127.0.0.1:{}\"\nsystem_id = \"idgw-ota\"\npassword = \"secret\"\nsource_addr = \"882\"\n",
-        subscribers(),
-        smsc.port
-    );
-    let s = Server::start("interop-node", &config).await;
-    let (bind, mut smsc) = tokio::task::spawn_blocking(move || {
-        let v = smsc.wait(Duration::from_secs(30), |v| v["event"] == "bind");
-        (v, smsc)
-    })
-    .await
-    .unwrap();
-    assert_eq!(bind["command"], "bind_transceiver", "{bind}");
-    assert_eq!(bind["system_id"], "idgw-ota", "{bind}");
-    assert_eq!(bind["accepted"], true, "{bind}");
+/// What one card must receive.
+struct Expect {
+    msisdn: &'static str,
+    binding: String,
+    kvn: u8,
+    kic: &'static str,
+    kid: &'static str,
+    /// The KIc / KID octet (TS 102 225 5.1.2 / 5.1.3.1), written out independently.
+    key_id: u8,
+    /// The cipher's block: ciphering covers CNTR to the end in whole blocks.
+    block: usize,
+}
 
-    let msisdn = "447700900002";
-    let (status, ack) = s
-        .form(
-            "/bc-authorize",
-            CLIENT,
-            &[
-                ("scope", "openid phone"),
-                ("acr_values", "mod-mf"),
-                ("login_hint", &format!("MSISDN:{msisdn}")),
-                ("binding_message", "TX-INTEROP"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{ack}");
-    let auth_req_id = ack["auth_req_id"].as_str().unwrap().to_string();
-
-    // Every SMS of the packet (1 + the count in the concatenation IE of the first one seen).
-    let (submits, smsc) = tokio::task::spawn_blocking(move || {
-        let mut submits: Vec<Value> = Vec::new();
-        let mut expected = 1;
-        while submits.len() < expected {
-            let v = smsc.wait(Duration::from_secs(30), |v| v["event"] == "submit_sm");
-            let sm = hex::decode(v["short_message"].as_str().unwrap_or_default())
-                .unwrap_or_else(|_| panic!("short_message octets: {v}"));
-            if sm.first() != Some(&0x02) {
-                let (ies, _) = split_udh(&sm);
-                if let Some((_, d)) = ies.iter().find(|(iei, _)| *iei == 0x00) {
-                    expected = usize::from(d[1]);
-                }
-            }
-            submits.push(v);
-        }
-        (submits, smsc)
-    })
-    .await
-    .unwrap();
+/// Checks the SMS of one command packet octet by octet, opens it with the card's keys and
+/// reads the applet challenge inside. Returns a one-line summary.
+fn check_packet(e: &Expect, submits: &[Value]) -> String {
     let mut segments = Vec::new();
-    for v in &submits {
-        assert_eq!(v["destination_addr"], msisdn, "{v}");
+    for v in submits {
+        assert_eq!(v["destination_addr"], e.msisdn, "{v}");
         assert_eq!(v["source_addr"], "882", "{v}");
-        assert_eq!((v["dest_addr_ton"].as_u64(), v["dest_addr_npi"].as_u64()), (Some(1), Some(1)), "{v}");
+        assert_eq!(
+            (v["dest_addr_ton"].as_u64(), v["dest_addr_npi"].as_u64()),
+            (Some(1), Some(1)),
+            "international, E.164: {v}"
+        );
         assert_eq!(v["esm_class"], 0x40, "UDHI: {v}");
         assert_eq!(v["protocol_id"], 0x7F, "SIM data download: {v}");
         assert_eq!(v["data_coding"], 0xF6, "class 2, 8-bit: {v}");
@@ -353,36 +354,54 @@ async fn ota_platform_submits_a_well_formed_secured_packet_to_a_third_party_smsc
     // TS 31.115 section 4.2 / TS 102 225 section 5.1, octet by octet.
     let cpl = usize::from(u16::from_be_bytes([packet[0], packet[1]]));
     assert_eq!(cpl, packet.len() - 2, "CPL");
-    assert_eq!(packet[2], 13 + 8, "CHL: fixed header + 8-octet AES-CMAC");
+    assert_eq!(packet[2], 13 + 8, "CHL: fixed header + 8-octet checksum");
     assert_eq!(&packet[3..5], &[0x16, 0x3A], "SPI");
-    assert_eq!(packet[5], 0x12, "KIc: KVN 1, AES (CBC)");
-    assert_eq!(packet[6], 0x12, "KID: KVN 1, AES (CMAC)");
-    assert_eq!(&packet[7..10], b"IDG", "TAR 49 44 47");
-    assert_eq!((packet.len() - 10) % 16, 0, "AES-ciphered from CNTR on, in whole blocks");
+    assert_eq!(packet[5], e.key_id, "KIc");
+    assert_eq!(packet[6], e.key_id, "KID");
+    assert_eq!(&packet[7..10], &[0x49, 0x44, 0x47], "TAR");
+    assert_eq!(
+        (packet.len() - 10) % e.block,
+        0,
+        "ciphered from CNTR on, in whole blocks"
+    );
     let parsed = CommandPacket::parse(&packet).expect("idgw_ota parses it");
-    assert_eq!(parsed.tar, Tar([0x49, 0x44, 0x47]));
-    assert_eq!((parsed.kic, parsed.kid), (KeyId(0x12), KeyId(0x12)));
-    assert_eq!(parsed.integrity_len, 8);
+    assert_eq!(parsed.tar, Tar(*b"IDG"));
+    assert_eq!((parsed.kic, parsed.kid), (KeyId(e.key_id), KeyId(e.key_id)));
+    assert_eq!((parsed.kic.kvn(), parsed.integrity_len), (e.kvn, 8));
     assert_eq!(parsed.to_bytes().unwrap(), packet, "exact round trip");
 
-    // Opened with the subscriber's configured keys: CC verifies, the counter is the card's first.
-    let keys = KeySet::new(1, &hex::decode(KIC).unwrap(), &hex::decode(KID).unwrap());
-    let opened = open_command(&packet, |kvn| (kvn == 1).then_some(&keys), |_| {
-        Cntr::new(0).unwrap()
-    })
-    .unwrap_or_else(|f| panic!("the packet does not open with the configured keys: {f:?}"));
+    // Opened with the configured keys: the checksum verifies, the counter is the card's first.
+    let keys = KeySet::new(
+        e.kvn,
+        &hex::decode(e.kic).unwrap(),
+        &hex::decode(e.kid).unwrap(),
+    );
+    let none = || Cntr::new(0).unwrap();
+    let opened = open_command(&packet, |kvn| (kvn == e.kvn).then_some(&keys), |_| none())
+        .unwrap_or_else(|f| {
+            panic!(
+                "{}: does not open with the configured keys: {f:?}",
+                e.msisdn
+            )
+        });
     assert_eq!(opened.cntr.value(), 1, "first MT counter of a new card");
     assert_eq!(opened.tar, Tar(*b"IDG"));
-    let wrong = KeySet::new(1, &[0x55; 16], &hex::decode(KID).unwrap());
+    let wrong_kic = KeySet::new(e.kvn, &[0x55; 16], &hex::decode(e.kid).unwrap());
     assert!(
-        open_command(&packet, |_| Some(&wrong), |_| Cntr::new(0).unwrap()).is_err(),
+        open_command(&packet, |_| Some(&wrong_kic), |_| none()).is_err(),
         "another KIc must not open it"
+    );
+    let replayed = |_: &idgw_ota::PacketInfo| Cntr::new(1).unwrap();
+    assert!(
+        open_command(&packet, |_| Some(&keys), replayed).is_err(),
+        "a card that saw CNTR 1 refuses it again (counter must be higher)"
     );
 
     // The secured data is an idgw applet challenge (idgw-mss applet.rs):
     // version | nonce(16) | flags | ref_len | ref | text_len(2) | text | mac(16).
     let c = &opened.data;
     assert_eq!(c[0], idgw_mss::applet::VERSION, "challenge version");
+    assert!(c[1..17].iter().any(|b| *b != 0), "a random nonce");
     assert_eq!(c[17], 0x01, "flags: PIN asked for acr mod-mf");
     let ref_len = usize::from(c[18]);
     assert!(ref_len <= idgw_mss::applet::MAX_REF_LEN);
@@ -396,34 +415,149 @@ async fn ota_platform_submits_a_well_formed_secured_packet_to_a_third_party_smsc
         "nothing after the MAC"
     );
     assert!(
-        text.contains("Example Bank") && text.contains("TX-INTEROP"),
-        "the SIM will show who asks and the binding message: {text:?} (ref {reference:?})"
+        text.contains("Example Bank") && text.contains(&e.binding),
+        "the SIM will show who asks and the binding message: {text:?}"
     );
-    assert!(c[1..17].iter().any(|b| *b != 0), "a random nonce");
+    format!(
+        "{}: {} SMS, command packet of {} octets, CNTR {}, reference {reference:?}, text {text:?}",
+        e.msisdn,
+        segments.len(),
+        packet.len(),
+        opened.cntr.value()
+    )
+}
 
-    // The third-party SMSC acknowledged; nothing comes back from the (absent) handset, so
-    // the client is still waiting and nothing failed.
-    let (status, body) = s
-        .form(
-            "/token",
-            CLIENT,
-            &[
-                ("grant_type", "urn:openid:params:grant-type:ciba"),
-                ("auth_req_id", &auth_req_id),
-            ],
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("authorization_pending")),
-        "{body}\n{}",
-        s.log()
+/// The submit_sm of each MSISDN in `wanted`, until each has every SMS of its packet
+/// (1, or the count in the concatenation IE).
+fn collect_submits(smsc: &mut NodeSmsc, wanted: &[&str]) -> Vec<Vec<Value>> {
+    let mut got: Vec<Vec<Value>> = vec![Vec::new(); wanted.len()];
+    let mut expected = vec![usize::MAX; wanted.len()];
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while got.iter().zip(&expected).any(|(g, n)| g.len() < *n) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let v = smsc.wait(left, |v| v["event"] == "submit_sm");
+        let sm = hex::decode(v["short_message"].as_str().unwrap_or_default())
+            .unwrap_or_else(|_| panic!("short_message octets: {v}"));
+        let i = wanted
+            .iter()
+            .position(|m| v["destination_addr"] == *m)
+            .unwrap_or_else(|| panic!("submit_sm to an unexpected number: {v}"));
+        let (ies, _) = split_udh(&sm);
+        expected[i] = match ies.iter().find(|(iei, _)| *iei == 0x00) {
+            Some((_, d)) => usize::from(d[1]),
+            None => 1,
+        };
+        got[i].push(v);
+    }
+    got
+}
+
+#[tokio::test]
+async fn ota_platform_submits_well_formed_secured_packets_to_a_third_party_smsc() {
+    if !gate(
+        GATE,
+        "SMPP interop test (npm smpp server as the SMSC)",
+        NEEDS,
+    ) {
+        return;
+    }
+    let mut smsc = tokio::task::spawn_blocking(NodeSmsc::start).await.unwrap();
+    let config = format!(
+        "{}\n[ota]\nsmsc = \"127.0.0.1:{}\"\nsystem_id = \"idgw-ota\"\npassword = \"secret\"\nsource_addr = \"882\"\n",
+        subscribers(),
+        smsc.port
     );
+    let s = Server::start("interop-node", &config).await;
+    let (bind, smsc2) = tokio::task::spawn_blocking(move || {
+        let v = smsc.wait(Duration::from_secs(30), |v| v["event"] == "bind");
+        (v, smsc)
+    })
+    .await
+    .unwrap();
+    let mut smsc = smsc2;
+    assert_eq!(bind["command"], "bind_transceiver", "{bind}");
+    assert_eq!(bind["system_id"], "idgw-ota", "{bind}");
+    assert_eq!(bind["accepted"], true, "{bind}");
+
+    // A short binding message fits one SMS; a 100-character one needs concatenation.
+    let long = format!("TX-LONG-{}", "0123456789".repeat(10))[..100].to_string();
+    let expect = [
+        Expect {
+            msisdn: "447700900002",
+            binding: "TX-INTEROP".into(),
+            kvn: 1,
+            kic: KIC,
+            kid: KID,
+            key_id: 0x12, // KVN 1; AES, CBC / AES-CMAC
+            block: 16,
+        },
+        Expect {
+            msisdn: "447700900001",
+            binding: long,
+            kvn: 2,
+            kic: KIC_3DES,
+            kid: KID_3DES,
+            key_id: 0x25, // KVN 2; DES family, 3DES outer-CBC with 2 keys / CBC-MAC
+            block: 8,
+        },
+    ];
+    let mut ids = Vec::new();
+    for e in &expect {
+        let (status, ack) = s
+            .form(
+                "/bc-authorize",
+                CLIENT,
+                &[
+                    ("scope", "openid phone"),
+                    ("acr_values", "mod-mf"),
+                    ("login_hint", &format!("MSISDN:{}", e.msisdn)),
+                    ("binding_message", &e.binding),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{ack}");
+        ids.push(ack["auth_req_id"].as_str().unwrap().to_string());
+    }
+
+    let wanted: Vec<&'static str> = expect.iter().map(|e| e.msisdn).collect();
+    let (submits, smsc) = tokio::task::spawn_blocking(move || {
+        let got = collect_submits(&mut smsc, &wanted);
+        (got, smsc)
+    })
+    .await
+    .unwrap();
+    for (e, submits) in expect.iter().zip(&submits) {
+        println!("{}", check_packet(e, submits));
+    }
+    assert_eq!(submits[0].len(), 1, "the short challenge fits one SMS");
+    assert!(submits[1].len() > 1, "the long challenge is concatenated");
+
+    // The third-party SMSC acknowledged; nothing comes back from the (absent) handsets, so
+    // the client is still waiting and nothing failed.
+    for id in &ids {
+        let (status, body) = s
+            .form(
+                "/token",
+                CLIENT,
+                &[
+                    ("grant_type", "urn:openid:params:grant-type:ciba"),
+                    ("auth_req_id", id),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("authorization_pending")),
+            "{body}\n{}",
+            s.log()
+        );
+    }
     assert!(
-        !smsc.seen.iter().any(|v| v["event"] == "error" || v["event"] == "garbage"),
+        !smsc
+            .seen
+            .iter()
+            .any(|v| v["event"] == "error" || v["event"] == "garbage"),
         "{:?}",
         smsc.seen
     );
-    drop(s);
-    let _ = smsc;
 }

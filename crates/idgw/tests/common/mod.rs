@@ -22,6 +22,26 @@ pub struct Server {
     pub tls: bool,
 }
 
+/// Variables that steer the tests, not idgw: every other `IDGW_` variable is a configuration
+/// key to idgw (an unknown one is an error), so they are removed from idgw's environment.
+pub const TEST_ONLY_VARS: &[&str] = &[
+    "IDGW_BROWSER_TESTS",
+    "IDGW_INTEROP_TESTS",
+    "IDGW_CHROMEDRIVER",
+    "IDGW_CHROMIUM",
+    "IDGW_SCREENSHOT_DIR",
+    "IDGW_PYTHON",
+    "IDGW_NODE",
+];
+
+/// Removes [`TEST_ONLY_VARS`] from the environment `cmd` (an `idgw` command) inherits.
+pub fn idgw_env(cmd: &mut Command) -> &mut Command {
+    for var in TEST_ONLY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// A port free right now on 127.0.0.1 (the listener is closed before the server binds it).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -53,7 +73,9 @@ impl Server {
             data = dir.join("data").display()
         );
         std::fs::write(&config, toml).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_idgw"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_idgw"));
+        idgw_env(&mut cmd);
+        let child = cmd
             .args(["serve", "--config"])
             .arg(&config)
             .env("IDGW_LOG", "info,sqlx=warn")
