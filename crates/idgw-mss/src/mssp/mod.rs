@@ -320,6 +320,30 @@ impl Mssp {
         })
     }
 
+    /// The OTA platform reports that the challenge for `msisdn` could not be delivered (an
+    /// EXPIRED or UNDELIVERABLE receipt, an error PoR): the outstanding transaction ends at
+    /// once with 209 OTA_ERROR instead of waiting for its `TimeOut`. Returns whether one was
+    /// outstanding.
+    pub fn on_ota_failure(&self, msisdn: &str, reason: &str, now: Instant) -> bool {
+        let mut table = self.swept(now);
+        let Some(txn) = table.outstanding_for(msisdn) else {
+            return false;
+        };
+        let mssp_trans_id = txn.mssp_trans_id.clone();
+        table.finish(&mssp_trans_id, Outcome::Failed(StatusCode::OtaError), now);
+        drop(table);
+        tracing::warn!(msisdn, mssp_trans_id = %mssp_trans_id, reason, "OTA delivery failed");
+        self.trace.step(
+            msisdn,
+            LANE,
+            "OTA delivery failed",
+            "209 OTA_ERROR",
+            Some(reason.to_string()),
+        );
+        self.trace_end(msisdn, &mssp_trans_id, StatusCode::OtaError);
+        true
+    }
+
     /// The applet's answer for `msisdn`, as the OTA platform decrypted it.
     /// Verifies the MAC with the applet key and the nonce against the
     /// outstanding transaction; ends it if both hold. Anything else is

@@ -393,3 +393,28 @@ async fn every_step_is_traced_by_msisdn() {
     assert!(hops.iter().all(|h| h.msisdn == USER));
     assert!(hops[0].detail.as_deref() == Some("AP_TransID A1"));
 }
+
+#[tokio::test]
+async fn ota_failure_ends_the_transaction_with_ota_error() {
+    let ota = Arc::new(RecordingOta::default());
+    let mssp = mssp_with(ota.clone());
+    let t0 = Instant::now();
+    let req = sig_req("A1", MessagingMode::AsynchClientServer, Some(60));
+    let id = mssp.signature(&req, t0).await.unwrap().mssp_trans_id;
+    let challenge = last_challenge(&ota);
+    assert!(mssp.on_ota_failure(USER, "EXPIRED receipt", t0 + Duration::from_secs(1)));
+    assert!(
+        !mssp.on_ota_failure(USER, "again", t0),
+        "nothing outstanding any more"
+    );
+    assert_eq!(
+        mssp.status(&status_req(&id), t0),
+        Err(MsspError::Ended(StatusCode::OtaError)),
+        "209 at once, not 208 at TimeOut"
+    );
+    let late = answer(&challenge, AnswerResult::Ok, &key());
+    assert_eq!(
+        mssp.on_answer(USER, &late, t0),
+        AnswerDisposition::NoOutstandingTransaction
+    );
+}

@@ -70,6 +70,11 @@ impl MoSink for MsspSink {
     /// The MSSP has no input for OTA failures yet: its transaction ends at
     /// its `TimeOut` (208 EXPIRED_TRANSACTION). Logged here.
     async fn on_delivery_failure(&self, msisdn: &str, reason: String) {
-        tracing::warn!(%msisdn, %reason, "OTA delivery failed; the MSSP transaction will expire");
+        if !self
+            .mssp
+            .on_ota_failure(msisdn, &reason, std::time::Instant::now())
+        {
+            tracing::warn!(%msisdn, %reason, "OTA delivery failed, no MSSP transaction outstanding");
+        }
     }
 }
