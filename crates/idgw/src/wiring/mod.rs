@@ -3,6 +3,7 @@
 //! reaches the MSSP over ETSI TS 102 204.
 
 pub mod chain;
+pub mod components;
 pub mod mssp_auth;
 pub mod provision;
 pub mod store_adapters;
@@ -20,8 +21,8 @@ pub fn authenticator(
     config: &Config,
     tracer: Arc<Tracer>,
 ) -> anyhow::Result<Arc<dyn Authenticator>> {
-    let (ap_id, ap_pwd) = chain::ap_credentials(config);
-    let url = chain::mssp_url(config);
+    let (ap_id, ap_pwd) = components::ap_credentials(config);
+    let url = components::mssp_url(config);
     let client = idgw_mss::client::MssClient::new(&url, None, ap_id, ap_pwd)
         .with_context(|| format!("bad [mssp] url {url}"))?;
     Ok(Arc::new(mssp_auth::MsspAuthenticator::new(client, tracer)))
