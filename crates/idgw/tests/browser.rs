@@ -3,7 +3,8 @@
 //! when the CIBA request arrives, the SIM Toolkit prompt appears without a reload, the PIN is
 //! typed on the page and the client gets its tokens; a wrong PIN shows the tries left.
 //!
-//! Runs only with `IDGW_BROWSER_TESTS=1` (Debian packages `chromium` and `chromium-driver`);
+//! Runs only with `IDGW_BROWSER_TESTS=1` (Debian packages `chromium` and `chromium-driver`,
+//! which `scripts/browser/setup.sh` installs);
 //! `IDGW_CHROMEDRIVER` and `IDGW_CHROMIUM` override `/usr/bin/chromedriver` and
 //! `/usr/bin/chromium`. Screenshots go to `target/screenshots/` (or `IDGW_SCREENSHOT_DIR`).
 
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 const CLIENT: (&str, &str) = ("sp1", "s3cret");
 const GATE: &str = "IDGW_BROWSER_TESTS";
-const NEEDS: &str = "Debian packages chromium and chromium-driver";
+const NEEDS: &str = "chromium and chromium-driver: scripts/browser/setup.sh";
 /// The W3C WebDriver element reference key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -48,7 +49,7 @@ fn tool(var: &str, default: &str) -> PathBuf {
     let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.to_string()));
     assert!(
         path.exists(),
-        "{GATE}=1 but {} is missing: apt-get install -y chromium chromium-driver (or set {var})",
+        "{GATE}=1 but {} is missing: scripts/browser/setup.sh (or set {var})",
         path.display()
     );
     path
@@ -300,8 +301,9 @@ impl Browser {
             self.session
         );
         if s.write_all(req.as_bytes()).is_ok() {
-            let mut sink = Vec::new();
-            let _ = s.take(1 << 20).read_to_end(&mut sink);
+            // Read the status line (the browser has closed by then), not to the end.
+            let mut answer = [0u8; 64];
+            let _ = s.read(&mut answer);
         }
     }
 }

@@ -8,8 +8,9 @@
 //!   authentication there; the test checks every octet it can, and opens the packet with the
 //!   subscriber's configured OTA keys.
 //!
-//! Runs only with `IDGW_INTEROP_TESTS=1`. Needs `python3` with `smpplib` (or `IDGW_PYTHON`
-//! naming an interpreter that has it) and `node` with `npm ci --prefix scripts/interop` done
+//! Runs only with `IDGW_INTEROP_TESTS=1`; `scripts/interop/setup.sh` installs what it needs:
+//! python-smpplib in `target/interop-venv` (or `IDGW_PYTHON` naming an interpreter that has
+//! it; else `python3`) and the npm `smpp` package in `scripts/interop/node_modules` for `node`
 //! (or `IDGW_NODE`).
 
 mod common;
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 
 const CLIENT: (&str, &str) = ("sp1", "s3cret");
 const GATE: &str = "IDGW_INTEROP_TESTS";
-const NEEDS: &str = "python3 with smpplib, node with `npm ci --prefix scripts/interop`";
+const NEEDS: &str = "python-smpplib and the npm smpp package: scripts/interop/setup.sh";
 
 /// Subscriber 447700900002: AES-128, KVN 1.
 const KIC: &str = "00112233445566778899aabbccddeeff";
@@ -60,8 +61,16 @@ ota_keys = {{ algorithm = "aes128", kvn = 1, kic = "{KIC}", kid = "{KID}" }}
     )
 }
 
+/// `IDGW_PYTHON`, else the virtual environment `scripts/interop/setup.sh` makes, else `python3`.
 fn python() -> String {
-    std::env::var("IDGW_PYTHON").unwrap_or_else(|_| "python3".into())
+    if let Ok(p) = std::env::var("IDGW_PYTHON") {
+        return p;
+    }
+    let venv = workspace_root().join("target/interop-venv/bin/python");
+    if venv.exists() {
+        return venv.display().to_string();
+    }
+    "python3".into()
 }
 
 fn node() -> String {
@@ -102,7 +111,7 @@ async fn smpplib_esme_binds_submits_and_gets_a_delivery_receipt() {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped()),
         false,
-        "install Python 3 (or set IDGW_PYTHON)",
+        "run scripts/interop/setup.sh (or set IDGW_PYTHON)",
     );
     let (code, out, err) =
         tokio::task::spawn_blocking(move || child.wait_with_timeout(Duration::from_secs(60)))
@@ -114,7 +123,7 @@ async fn smpplib_esme_binds_submits_and_gets_a_delivery_receipt() {
     assert_eq!(
         code,
         Some(0),
-        "the script failed: {r}\nstderr:\n{err}\n(pip install smpplib)"
+        "the script failed: {r}\nstderr:\n{err}\n(scripts/interop/setup.sh installs smpplib)"
     );
     assert!(
         r["error"].is_null(),
@@ -193,7 +202,7 @@ impl NodeSmsc {
         let dir = workspace_root().join("scripts/interop");
         assert!(
             dir.join("node_modules/smpp/package.json").exists(),
-            "{GATE}=1 but the npm smpp package is missing: npm ci --prefix scripts/interop"
+            "{GATE}=1 but the npm smpp package is missing: scripts/interop/setup.sh"
         );
         let mut child = ChildGuard::spawn(
             "smpp_server.js",

@@ -235,10 +235,8 @@ pub fn gate(var: &str, what: &str, needs: &str) -> bool {
         return true;
     }
     use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {what}: set {var}=1 to run it (needs {needs})"
-    );
+    let line = format!("SKIPPED {what}: set {var}=1 to run it (needs {needs})\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
     false
 }
 
