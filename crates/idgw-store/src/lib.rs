@@ -103,6 +103,9 @@ pub trait Store: Send + Sync + 'static {
     // --- OTA card database ---
     /// Stores a card's keys; its counters are kept.
     async fn upsert_card(&self, card: &CardRow, now: Millis) -> Result<()>;
+    /// Stores a card unless one exists for its MSISDN; false when one did. Lets processes
+    /// that provision the same subscriber at once agree on one set of generated keys.
+    async fn insert_card(&self, card: &CardRow, now: Millis) -> Result<bool>;
     async fn card(&self, msisdn: &str) -> Result<Option<CardRow>>;
     async fn card_by_iccid(&self, iccid: &str) -> Result<Option<CardRow>>;
     /// The next MT counter for a card's key set: atomically incremented, never reissued,

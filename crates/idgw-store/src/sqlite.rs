@@ -645,6 +645,25 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn insert_card(&self, c: &CardRow, now: Millis) -> Result<bool> {
+        let r = sqlx::query(
+            "INSERT INTO ota_cards (msisdn, iccid, algorithm, kvn, kic, kid, tar, applet_key, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&c.msisdn)
+        .bind(&c.iccid)
+        .bind(&c.algorithm)
+        .bind(c.kvn as i64)
+        .bind(&c.kic)
+        .bind(&c.kid)
+        .bind(&c.tar)
+        .bind(&c.applet_key)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     async fn card(&self, msisdn: &str) -> Result<Option<CardRow>> {
         self.card_where("msisdn", msisdn).await
     }

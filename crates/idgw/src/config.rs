@@ -29,6 +29,10 @@ pub struct Listen {
     pub mssp: SocketAddr,
     pub admin: SocketAddr,
     pub smsc: SocketAddr,
+    /// The OTA platform's API for a remote MSSP (`idgw ota`).
+    pub ota: SocketAddr,
+    /// The SMSC simulator's radio endpoint for remote handsets (`idgw smsc-sim`).
+    pub radio: SocketAddr,
 }
 
 impl Default for Listen {
@@ -39,6 +43,8 @@ impl Default for Listen {
             mssp: "127.0.0.1:8082".parse().expect("literal"),
             admin: "127.0.0.1:9090".parse().expect("literal"),
             smsc: "127.0.0.1:2775".parse().expect("literal"),
+            ota: "127.0.0.1:8083".parse().expect("literal"),
+            radio: "127.0.0.1:8084".parse().expect("literal"),
         }
     }
 }
@@ -126,6 +132,9 @@ pub struct Mssp {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ota {
+    /// Where a separate MSSP process reaches the OTA platform's API (default
+    /// `http://<listen.ota>`).
+    pub url: Option<String>,
     pub smsc: Option<String>,
     pub system_id: Option<String>,
     pub password: Option<Secret>,
@@ -143,6 +152,17 @@ pub struct SmscAccount {
 #[serde(deny_unknown_fields, default)]
 pub struct SmscSim {
     pub accounts: Vec<SmscAccount>,
+    /// Where a separate SMSC simulator reaches the handsets' radio (default
+    /// `http://<listen.handset>`).
+    pub handsets_url: Option<String>,
+}
+
+/// The simulated SIMs when they run alone (`idgw sim`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sim {
+    /// Where the handsets reach the SMSC simulator's radio (default `http://<listen.radio>`).
+    pub smsc_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -167,6 +187,7 @@ pub struct Config {
     pub mssp: Mssp,
     pub ota: Ota,
     pub smsc_sim: SmscSim,
+    pub sim: Sim,
 }
 
 impl Default for Config {
@@ -184,6 +205,7 @@ impl Default for Config {
             mssp: Mssp::default(),
             ota: Ota::default(),
             smsc_sim: SmscSim::default(),
+            sim: Sim::default(),
         }
     }
 }
@@ -201,6 +223,7 @@ const TOP_LEVEL: &[&str] = &[
     "mssp",
     "ota",
     "smsc_sim",
+    "sim",
 ];
 
 impl Config {
@@ -231,7 +254,12 @@ impl Config {
     fn check(&self) -> anyhow::Result<()> {
         // DESIGN.md section 3: plain HTTP only on loopback. With [tls], the OP and admin
         // listeners speak HTTPS; the simulators' listeners stay on loopback.
-        let mut plain = vec![("handset", self.listen.handset), ("mssp", self.listen.mssp)];
+        let mut plain = vec![
+            ("handset", self.listen.handset),
+            ("mssp", self.listen.mssp),
+            ("ota", self.listen.ota),
+            ("radio", self.listen.radio),
+        ];
         if self.tls.is_none() {
             plain.extend([("op", self.listen.op), ("admin", self.listen.admin)]);
         }

@@ -11,6 +11,7 @@ mod wiring;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use wiring::standalone::{self, Component};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +37,14 @@ enum Command {
     Serve(ConfigArg),
     /// Run the OpenID Provider alone.
     Op(ConfigArg),
+    /// Run the MSSP (ETSI TS 102 204) alone.
+    Mssp(ConfigArg),
+    /// Run the OTA platform (TS 31.115 over SMPP) alone.
+    Ota(ConfigArg),
+    /// Run the SMSC simulator (SMPP 3.4) alone.
+    SmscSim(ConfigArg),
+    /// Run the SIM and handset simulator alone.
+    Sim(ConfigArg),
     /// Provision clients.
     #[command(subcommand)]
     Client(commands::ClientCommand),
@@ -74,6 +83,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(c) => serve::serve(c.config.as_deref(), serve::Mode::All).await,
         Command::Op(c) => serve::serve(c.config.as_deref(), serve::Mode::OpOnly).await,
+        Command::Mssp(c) => standalone::run(c.config.as_deref(), Component::Mssp).await,
+        Command::Ota(c) => standalone::run(c.config.as_deref(), Component::Ota).await,
+        Command::SmscSim(c) => standalone::run(c.config.as_deref(), Component::SmscSim).await,
+        Command::Sim(c) => standalone::run(c.config.as_deref(), Component::Sim).await,
         Command::Client(c) => commands::client(c).await,
         Command::Subscriber(c) => commands::subscriber(c).await,
         Command::Keys(c) => commands::keys(c).await,

@@ -4,8 +4,10 @@
 
 pub mod chain;
 pub mod components;
+pub mod links;
 pub mod mssp_auth;
 pub mod provision;
+pub mod standalone;
 pub mod store_adapters;
 pub mod tracer;
 

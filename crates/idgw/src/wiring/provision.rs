@@ -24,15 +24,16 @@ fn random_bytes(n: usize) -> Vec<u8> {
     (0..n).map(|_| rand::random::<u8>()).collect()
 }
 
-/// The card of `subscriber`: configured keys win, then stored ones, then new ones.
+/// The card of `subscriber`. A card is created once (configured keys, else generated) and
+/// read back, so processes provisioning the same subscriber concurrently agree; configured
+/// keys that changed since replace the stored ones, keeping the applet key.
 pub async fn card_for(
     store: &dyn Store,
     subscriber: &Subscriber,
     msisdn: &str,
 ) -> anyhow::Result<CardRow> {
-    let stored = store.card(msisdn).await?;
-    let card = match (&subscriber.ota_keys, stored) {
-        (Some(keys), stored) => {
+    let configured = match &subscriber.ota_keys {
+        Some(keys) => {
             let len = key_len(&keys.algorithm)?;
             let kic = hex::decode(&keys.kic.0).context("ota_keys.kic is not hex")?;
             let kid = hex::decode(&keys.kid.0).context("ota_keys.kid is not hex")?;
@@ -42,32 +43,43 @@ pub async fn card_for(
                     keys.algorithm
                 );
             }
-            CardRow {
-                msisdn: msisdn.to_string(),
-                iccid: idgw_sim::handset::iccid_for(msisdn),
-                algorithm: keys.algorithm.clone(),
-                kvn: keys.kvn,
-                kic,
-                kid,
-                tar: APPLET_TAR.to_vec(),
-                applet_key: stored
-                    .map(|c| c.applet_key)
-                    .unwrap_or_else(|| random_bytes(32)),
-            }
+            Some((keys.algorithm.clone(), keys.kvn, kic, kid))
         }
-        (None, Some(stored)) => return Ok(stored),
-        (None, None) => CardRow {
+        None => None,
+    };
+    let now = idgw_oidc::now_ms();
+    if store.card(msisdn).await?.is_none() {
+        let (algorithm, kvn, kic, kid) = configured
+            .clone()
+            .unwrap_or_else(|| ("aes128".into(), 1, random_bytes(16), random_bytes(16)));
+        let card = CardRow {
             msisdn: msisdn.to_string(),
             iccid: idgw_sim::handset::iccid_for(msisdn),
-            algorithm: "aes128".into(),
-            kvn: 1,
-            kic: random_bytes(16),
-            kid: random_bytes(16),
+            algorithm,
+            kvn,
+            kic,
+            kid,
             tar: APPLET_TAR.to_vec(),
             applet_key: random_bytes(32),
-        },
-    };
-    store.upsert_card(&card, idgw_oidc::now_ms()).await?;
+        };
+        store.insert_card(&card, now).await?;
+    }
+    let mut card = store
+        .card(msisdn)
+        .await?
+        .context("card vanished after insert")?;
+    if let Some((algorithm, kvn, kic, kid)) = configured {
+        if (&card.algorithm, card.kvn, &card.kic, &card.kid) != (&algorithm, kvn, &kic, &kid) {
+            card = CardRow {
+                algorithm,
+                kvn,
+                kic,
+                kid,
+                ..card
+            };
+            store.upsert_card(&card, now).await?;
+        }
+    }
     Ok(card)
 }
 

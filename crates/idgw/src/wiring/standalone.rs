@@ -1,0 +1,115 @@
+//! One component alone (DESIGN.md section 3): `idgw mssp`, `idgw ota`, `idgw smsc-sim` and
+//! `idgw sim`, configured with the others' addresses and sharing the store (card keys and
+//! OTA counters). The hops between them go over [`super::links`].
+
+use crate::config::Config;
+use crate::serve::{open_store, shutdown_signal};
+use crate::wiring::components::{self, provision, run_ota, start_ota, start_sims, start_smsc};
+use crate::wiring::links::{self, HttpHandsets, HttpMssp, HttpOta, HttpRadio};
+use crate::wiring::provision::APPLET_TAR;
+use anyhow::Context;
+use idgw_ota::Tar;
+use idgw_trace::Trace;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    Mssp,
+    Ota,
+    SmscSim,
+    Sim,
+}
+
+fn origin(url: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(url).with_context(|| format!("bad URL {url}"))?;
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Runs `component` until Ctrl-C or SIGTERM. Steps are not traced here: the MSISDN of a
+/// step is joined to its `auth_req_id` only inside `idgw serve`.
+pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()> {
+    let config = Config::load(file)?;
+    let store = open_store(&config).await?;
+    let (stop, shutdown) = watch::channel(false);
+    let hops = Trace::default();
+    match component {
+        Component::Mssp => {
+            let subscribers = provision(&config, &*store).await?;
+            let ota_url = config
+                .ota
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen.ota));
+            let mssp = components::mssp(
+                &config,
+                subscribers.applet_keys,
+                Arc::new(HttpOta::new(&ota_url)),
+                hops,
+            );
+            let router = idgw_mss::mssp::http::router(mssp.clone())
+                .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
+            components::serve_http("MSSP", config.listen.mssp, router, shutdown.clone()).await?;
+            tracing::info!(listen = %config.listen.mssp, ota = %ota_url, "MSSP running");
+        }
+        Component::Ota => {
+            let mssp = origin(&components::mssp_url(&config))?;
+            let (platform, deliveries) = start_ota(&config, store, hops, shutdown.clone());
+            run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssp)));
+            components::serve_http(
+                "OTA",
+                config.listen.ota,
+                links::ota_api(platform),
+                shutdown.clone(),
+            )
+            .await?;
+            tracing::info!(listen = %config.listen.ota, mssp = %mssp, "OTA platform running");
+        }
+        Component::SmscSim => {
+            let handsets = config
+                .smsc_sim
+                .handsets_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen.handset));
+            let (mo_tx, mo_rx) = mpsc::channel(1024);
+            start_smsc(
+                &config,
+                Arc::new(HttpHandsets::new(&handsets)),
+                mo_rx,
+                hops,
+                shutdown.clone(),
+            )
+            .await?;
+            components::serve_http(
+                "radio",
+                config.listen.radio,
+                links::smsc_radio(mo_tx),
+                shutdown.clone(),
+            )
+            .await?;
+            tracing::info!(smpp = %config.listen.smsc, radio = %config.listen.radio, "SMSC simulator running");
+        }
+        Component::Sim => {
+            let subscribers = provision(&config, &*store).await?;
+            let smsc = config
+                .sim
+                .smsc_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen.radio));
+            start_sims(
+                &config,
+                subscribers.sims,
+                Arc::new(HttpRadio::new(&smsc)),
+                hops,
+                links::sim_radio,
+                shutdown.clone(),
+            )
+            .await?;
+            tracing::info!(listen = %config.listen.handset, smsc = %smsc, "SIM and handset simulator running");
+        }
+    }
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    Ok(())
+}
