@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# Real peers for the end-to-end tests: headless Chromium for the handset page, and
+# third-party SMPP implementations (npm smpp as SMSC, python smpplib as ESME).
+bash scripts/browser/setup.sh
+bash scripts/interop/setup.sh
+export IDGW_BROWSER_TESTS=1 IDGW_INTEROP_TESTS=1
 
 export CARGO_TERM_COLOR=never
 echo "== cargo fmt --check"

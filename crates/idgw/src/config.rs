@@ -236,12 +236,24 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
-        // IDGW_LOG is the log filter, not a configuration key.
-        figment = figment.merge(Env::prefixed("IDGW_").ignore(&["log"]).split("__"));
+        // Only variables naming a configuration section are configuration: others (IDGW_LOG,
+        // test switches, typos) are warned about below, never fatal.
+        let env = Env::prefixed("IDGW_").filter(|key| {
+            let top = key
+                .as_str()
+                .split("__")
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            TOP_LEVEL.contains(&top.as_str())
+        });
+        figment = figment.merge(env.split("__"));
         for (name, _) in std::env::vars() {
             if let Some(rest) = name.strip_prefix("IDGW_") {
                 let top = rest.split("__").next().unwrap_or("").to_ascii_lowercase();
-                if !TOP_LEVEL.contains(&top.as_str()) && top != "log" {
+                if !TOP_LEVEL.contains(&top.as_str())
+                    && !["log", "browser_tests", "interop_tests"].contains(&top.as_str())
+                {
                     tracing::warn!(variable = %name, "unknown IDGW_ environment variable ignored");
                 }
             }
