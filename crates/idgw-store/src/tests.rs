@@ -302,8 +302,14 @@ pub async fn ota_counters_never_reissue(s: &dyn Store) {
         applet_key: vec![3; 32],
     };
     assert!(s.insert_card(&card, 1).await.unwrap());
-    let other = CardRow { kic: vec![9; 16], ..card.clone() };
-    assert!(!s.insert_card(&other, 1).await.unwrap(), "the first card stays");
+    let other = CardRow {
+        kic: vec![9; 16],
+        ..card.clone()
+    };
+    assert!(
+        !s.insert_card(&other, 1).await.unwrap(),
+        "the first card stays"
+    );
     assert_eq!(s.card("4477").await.unwrap(), Some(card.clone()));
     assert_eq!(
         s.card_by_iccid(&card.iccid).await.unwrap(),
