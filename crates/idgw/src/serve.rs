@@ -90,7 +90,7 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     let admin_server = tokio::spawn(serve_router(
         admin_listener,
         tls,
-        crate::admin::router(op.clone()),
+        crate::admin::router(op.clone(), config.admin.token.as_ref().map(|t| t.0.clone())),
         shutdown_rx.clone(),
     ));
 

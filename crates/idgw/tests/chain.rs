@@ -13,6 +13,9 @@ const CONFIG: &str = r#"
 [op]
 interval = 1
 
+[admin]
+token = "admin-token-1"
+
 [[clients]]
 client_id = "sp1"
 client_secret = "s3cret"
@@ -88,6 +91,21 @@ async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
         .get(&format!("{}/api/handsets/447700900001", s.handset))
         .await;
     assert!(sim["counters"]["1"].as_u64().unwrap() >= 1, "{sim}");
+    // The admin API shows the transaction to the holder of the admin token only.
+    let url = format!("{}/admin/v1/transactions/{id}", s.admin);
+    assert_eq!(s.http.get(&url).send().await.unwrap().status(), 401);
+    let admin: Value = s
+        .http
+        .get(&url)
+        .bearer_auth("admin-token-1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin["state"], "redeemed");
+    assert!(admin["events"].as_array().unwrap().len() > 5, "{admin}");
     // idgw trace draws the path.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_idgw"))
         .args(["trace", &id, "--config"])
