@@ -1,15 +1,14 @@
 //! The SIM authentication chain of `idgw serve`: every component in one process, each on its
 //! own listener and talking the real protocols (DESIGN.md section 1): the SMSC simulator (SMPP
 //! 3.4 on `listen.smsc`), the simulated SIMs and handsets (web page and API on
-//! `listen.handset`, SMS TPDUs over an in-process radio), the OTA platform (an ESME bound to
-//! the SMSC), and the MSSP (ETSI TS 102 204, SOAP and JSON, on `listen.mssp`).
+//! `listen.handset`, SMS TPDUs over an in-process radio, the one hop DESIGN.md lets stay in
+//! process), the OTA platform (an ESME bound to the SMSC; its API on `listen.ota`), and the
+//! MSSP (ETSI TS 102 204, SOAP and JSON, on `listen.mssp`).
 
 use crate::config::Config;
-use crate::wiring::components::{self, provision, run_ota, start_ota, start_sims, start_smsc};
-use crate::wiring::provision::APPLET_TAR;
+use crate::wiring::components::{provision, start_sims, start_smsc};
+use crate::wiring::standalone;
 use crate::wiring::tracer::Tracer;
-use idgw_ota::platform::MsspSink;
-use idgw_ota::Tar;
 use idgw_sim::SimFarm;
 use idgw_smpp::smsc_sim::{self, HandsetLink, MoSms};
 use idgw_store::Store;
@@ -68,21 +67,9 @@ pub async fn start(
     )
     .await?;
 
-    // The MSSP sends through the OTA platform, which hands the applet's answers back to it.
-    let (platform, deliveries) = start_ota(config, store, hops.clone(), shutdown.clone());
-    let mssp = components::mssp(config, subscribers.applet_keys, platform.clone(), hops);
-    run_ota(
-        &platform,
-        deliveries,
-        Arc::new(MsspSink::new(mssp.clone()).only_tar(Tar(APPLET_TAR))),
-    );
-    components::serve_http(
-        "MSSP",
-        config.listen.mssp,
-        idgw_mss::mssp::http::router(mssp),
-        shutdown,
-    )
-    .await?;
+    // The MSSP and the OTA platform talk over their HTTP link, as in separate processes.
+    standalone::ota_service(config, store, hops.clone(), shutdown.clone()).await?;
+    standalone::mssp_service(config, subscribers.applet_keys, hops, shutdown).await?;
     tracing::info!(smsc = %config.listen.smsc, handset = %config.listen.handset, mssp = %config.listen.mssp, "SIM authentication chain running");
     Ok(())
 }

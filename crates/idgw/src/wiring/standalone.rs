@@ -22,6 +22,43 @@ pub enum Component {
     Sim,
 }
 
+/// The MSSP on `listen.mssp`, reaching the OTA platform's API at `[ota] url` and taking its
+/// answers on the callback routes.
+pub async fn mssp_service(
+    config: &Config,
+    applet_keys: idgw_mss::mssp::MemoryAppletKeys,
+    hops: Trace,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let ota_url = config
+        .ota
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen.ota));
+    let mssp = components::mssp(config, applet_keys, Arc::new(HttpOta::new(&ota_url)), hops);
+    let router = idgw_mss::mssp::http::router(mssp.clone())
+        .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
+    components::serve_http("MSSP", config.listen.mssp, router, shutdown).await?;
+    tracing::info!(listen = %config.listen.mssp, ota = %ota_url, "MSSP running");
+    Ok(())
+}
+
+/// The OTA platform with its API on `listen.ota`, handing MO answers to the MSSP at the
+/// origin of `[mssp] url`.
+pub async fn ota_service(
+    config: &Config,
+    store: Arc<dyn idgw_store::Store>,
+    hops: Trace,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mssp = origin(&components::mssp_url(config))?;
+    let (platform, deliveries) = start_ota(config, store, hops, shutdown.clone());
+    run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssp)));
+    components::serve_http("OTA", config.listen.ota, links::ota_api(platform), shutdown).await?;
+    tracing::info!(listen = %config.listen.ota, mssp = %mssp, "OTA platform running");
+    Ok(())
+}
+
 fn origin(url: &str) -> anyhow::Result<String> {
     let url = url::Url::parse(url).with_context(|| format!("bad URL {url}"))?;
     Ok(url.origin().ascii_serialization())
@@ -37,35 +74,9 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
     match component {
         Component::Mssp => {
             let subscribers = provision(&config, &*store).await?;
-            let ota_url = config
-                .ota
-                .url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", config.listen.ota));
-            let mssp = components::mssp(
-                &config,
-                subscribers.applet_keys,
-                Arc::new(HttpOta::new(&ota_url)),
-                hops,
-            );
-            let router = idgw_mss::mssp::http::router(mssp.clone())
-                .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
-            components::serve_http("MSSP", config.listen.mssp, router, shutdown.clone()).await?;
-            tracing::info!(listen = %config.listen.mssp, ota = %ota_url, "MSSP running");
+            mssp_service(&config, subscribers.applet_keys, hops, shutdown.clone()).await?;
         }
-        Component::Ota => {
-            let mssp = origin(&components::mssp_url(&config))?;
-            let (platform, deliveries) = start_ota(&config, store, hops, shutdown.clone());
-            run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssp)));
-            components::serve_http(
-                "OTA",
-                config.listen.ota,
-                links::ota_api(platform),
-                shutdown.clone(),
-            )
-            .await?;
-            tracing::info!(listen = %config.listen.ota, mssp = %mssp, "OTA platform running");
-        }
+        Component::Ota => ota_service(&config, store, hops, shutdown.clone()).await?,
         Component::SmscSim => {
             let handsets = config
                 .smsc_sim

@@ -66,10 +66,11 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("idgw-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let [op, handset, mssp, admin, smsc] = [0; 5].map(|_| format!("127.0.0.1:{}", free_port()));
+        let [op, handset, mssp, admin, smsc, ota, radio] =
+            [0; 7].map(|_| format!("127.0.0.1:{}", free_port()));
         let config = dir.join("idgw.toml");
         let toml = format!(
-            "data_dir = \"{data}\"\n[listen]\nop = \"{op}\"\nhandset = \"{handset}\"\nmssp = \"{mssp}\"\nadmin = \"{admin}\"\nsmsc = \"{smsc}\"\n{extra}\n",
+            "data_dir = \"{data}\"\n[listen]\nop = \"{op}\"\nhandset = \"{handset}\"\nmssp = \"{mssp}\"\nadmin = \"{admin}\"\nsmsc = \"{smsc}\"\nota = \"{ota}\"\nradio = \"{radio}\"\n{extra}\n",
             data = dir.join("data").display()
         );
         std::fs::write(&config, toml).unwrap();
