@@ -9,7 +9,7 @@ use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::flow::spawn_authentication;
 use crate::hint::{self, Hint};
-use crate::params::{BodyFormat, Params};
+use crate::params::{BodyFormat, Incoming, Params};
 use crate::tokens::random_token;
 use crate::transaction::{choose_acr, AcceptedRequest};
 use crate::{request_object, Op};
@@ -30,13 +30,6 @@ pub struct Acknowledgement {
     pub interval: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-}
-
-/// An incoming request, as the HTTP layer saw it.
-pub struct Incoming<'a> {
-    pub authorization: Option<&'a str>,
-    pub content_type: Option<&'a str>,
-    pub body: &'a [u8],
 }
 
 /// Validates and accepts a backchannel authentication request. The error carries the

@@ -1,9 +1,9 @@
 //! The OP's HTTP surface (DESIGN.md section 6). Handlers only parse the HTTP request, read
 //! the clock once, call the domain function, and render its result or its [`OAuthError`].
 
-use crate::backchannel::{bc_authorize, Incoming};
+use crate::backchannel::bc_authorize;
 use crate::error::OAuthError;
-use crate::params::{Params, MAX_BODY};
+use crate::params::{Incoming, Params, MAX_BODY};
 use crate::{discovery, token, userinfo, Op};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -61,6 +61,21 @@ async fn jwks(State(op): State<Arc<Op>>) -> Response {
     response
 }
 
+fn incoming<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> Incoming<'a> {
+    Incoming {
+        authorization: header_str(headers, header::AUTHORIZATION),
+        content_type: header_str(headers, header::CONTENT_TYPE),
+        body,
+    }
+}
+
+fn render(result: Result<impl serde::Serialize, OAuthError>) -> Response {
+    match result {
+        Ok(body) => no_store(body),
+        Err(e) => e.into_response(),
+    }
+}
+
 async fn backchannel(
     State(op): State<Arc<Op>>,
     headers: HeaderMap,
@@ -70,15 +85,7 @@ async fn backchannel(
         return body_too_large();
     };
     let now = op.now();
-    let incoming = Incoming {
-        authorization: header_str(&headers, header::AUTHORIZATION),
-        content_type: header_str(&headers, header::CONTENT_TYPE),
-        body: &body,
-    };
-    match bc_authorize(&op, incoming, now).await {
-        Ok(ack) => no_store(ack),
-        Err(e) => e.into_response(),
-    }
+    render(bc_authorize(&op, incoming(&headers, &body), now).await)
 }
 
 async fn token_endpoint(
@@ -90,12 +97,7 @@ async fn token_endpoint(
         return body_too_large();
     };
     let now = op.now();
-    let authorization = header_str(&headers, header::AUTHORIZATION);
-    let content_type = header_str(&headers, header::CONTENT_TYPE);
-    match token::token(&op, authorization, content_type, &body, now).await {
-        Ok(body) => no_store(body),
-        Err(e) => e.into_response(),
-    }
+    render(token::token(&op, incoming(&headers, &body), now).await)
 }
 
 async fn userinfo_endpoint(
@@ -116,17 +118,8 @@ async fn userinfo_endpoint(
     } else {
         None
     };
-    match userinfo::userinfo(
-        &op,
-        header_str(&headers, header::AUTHORIZATION),
-        form_token.as_deref(),
-        now,
-    )
-    .await
-    {
-        Ok(claims) => no_store(claims),
-        Err(e) => e.into_response(),
-    }
+    let authorization = header_str(&headers, header::AUTHORIZATION);
+    render(userinfo::userinfo(&op, authorization, form_token.as_deref(), now).await)
 }
 
 /// A body axum could not read (over the size limit) rendered as an OAuth error.

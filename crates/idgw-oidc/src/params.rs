@@ -19,6 +19,14 @@ pub enum BodyFormat {
     Json,
 }
 
+/// A request to a parameter-taking endpoint, as the HTTP layer saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    pub authorization: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     map: HashMap<String, String>,

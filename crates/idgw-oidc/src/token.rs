@@ -5,7 +5,7 @@ use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::flow::grant_for;
-use crate::params::Params;
+use crate::params::{Incoming, Params};
 use crate::tokens::{mint, token_hash, Grant, IdTokenExtras, Issued};
 use crate::transaction::{AcceptedRequest, StoredOutcome};
 use crate::Op;
@@ -23,12 +23,11 @@ pub fn is_ciba_grant(grant_type: &str) -> bool {
 /// Handles a token request; the result is the JSON body of a 200 response.
 pub async fn token(
     op: &Op,
-    authorization: Option<&str>,
-    content_type: Option<&str>,
-    body: &[u8],
+    incoming: Incoming<'_>,
     now: Millis,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let (mut params, _) = Params::from_body(content_type, body)?;
+    let (mut params, _) = Params::from_body(incoming.content_type, incoming.body)?;
+    let authorization = incoming.authorization;
     let grant_type = params.require("grant_type")?.to_string();
     let dialect = if grant_type == GRANT_MODRNA_2017 {
         Dialect::Draft2017
