@@ -1,16 +1,23 @@
 //! The embedded SQLite backend (WAL mode). Every multi-row change runs in one transaction.
 
+mod events;
+mod ota;
+mod outbox;
+mod rows;
+
+use self::rows::{
+    insert_token_in, is_unique_violation, now_ms, token_row, transaction_row, TX_COLUMNS,
+};
+
 use crate::{
-    migrate, CardRow, ClientRow, DeliveryResult, Event, Finish, Millis, OutboxItem, OutboxState,
-    Result, Store, StoreError, StoredKey, SubscriberRow, TokenKind, TokenRow, TransactionRow,
-    TxState,
+    migrate, CardRow, ClientRow, DeliveryResult, Event, Finish, Millis, OutboxItem, Result, Store,
+    StoreError, StoredKey, SubscriberRow, TokenRow, TransactionRow, TxState,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -95,117 +102,6 @@ impl SqliteStore {
         Ok(())
     }
 }
-
-impl SqliteStore {
-    /// The card whose `column` (`msisdn` or `iccid`, both unique) equals `value`.
-    async fn card_where(&self, column: &'static str, value: &str) -> Result<Option<CardRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT msisdn, iccid, algorithm, kvn, kic, kid, tar, applet_key FROM ota_cards WHERE {column} = ?"
-        ))
-        .bind(value)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            let kvn: i64 = r.try_get("kvn")?;
-            Ok(CardRow {
-                msisdn: r.try_get("msisdn")?,
-                iccid: r.try_get("iccid")?,
-                algorithm: r.try_get("algorithm")?,
-                kvn: u8::try_from(kvn).map_err(|_| StoreError::Corrupt(format!("kvn {kvn}")))?,
-                kic: r.try_get("kic")?,
-                kid: r.try_get("kid")?,
-                tar: r.try_get("tar")?,
-                applet_key: r.try_get("applet_key")?,
-            })
-        })
-        .transpose()
-    }
-}
-
-fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-fn transaction_row(row: &SqliteRow) -> Result<TransactionRow> {
-    let state: String = row.try_get("state")?;
-    Ok(TransactionRow {
-        auth_req_id: row.try_get("auth_req_id")?,
-        client_id: row.try_get("client_id")?,
-        msisdn: row.try_get("msisdn")?,
-        state: TxState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
-        request: row.try_get("request")?,
-        outcome: row.try_get("outcome")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        completed_at: row.try_get("completed_at")?,
-    })
-}
-
-fn token_row(row: &SqliteRow) -> Result<TokenRow> {
-    let kind: String = row.try_get("kind")?;
-    Ok(TokenRow {
-        token_hash: row.try_get("token_hash")?,
-        kind: match kind.as_str() {
-            "access" => TokenKind::Access,
-            "refresh" => TokenKind::Refresh,
-            other => return Err(StoreError::Corrupt(format!("token kind {other}"))),
-        },
-        client_id: row.try_get("client_id")?,
-        auth_req_id: row.try_get("auth_req_id")?,
-        grant: row.try_get("grant_data")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
-
-fn outbox_row(row: &SqliteRow) -> Result<OutboxItem> {
-    let state: String = row.try_get("state")?;
-    Ok(OutboxItem {
-        id: row.try_get("id")?,
-        auth_req_id: row.try_get("auth_req_id")?,
-        url: row.try_get("url")?,
-        bearer: row.try_get("bearer")?,
-        body: row.try_get("body")?,
-        state: OutboxState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox state {state}")))?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        deadline: row.try_get("deadline")?,
-        last_status: row.try_get("last_status")?,
-        last_error: row.try_get("last_error")?,
-    })
-}
-
-async fn insert_token_in(tx: &mut Transaction<'_, Sqlite>, t: &TokenRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO tokens (token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&t.token_hash)
-    .bind(t.kind.as_str())
-    .bind(&t.client_id)
-    .bind(&t.auth_req_id)
-    .bind(&t.grant)
-    .bind(t.created_at)
-    .bind(t.expires_at)
-    .bind(t.revoked_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-const TX_COLUMNS: &str =
-    "auth_req_id, client_id, msisdn, state, request, outcome, created_at, expires_at, completed_at";
-const OUTBOX_COLUMNS: &str = "id, auth_req_id, url, bearer, body, state, attempts, next_attempt_at, deadline, last_status, last_error";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -555,198 +451,47 @@ impl Store for SqliteStore {
         lease: Millis,
         limit: u32,
     ) -> Result<Vec<OutboxItem>> {
-        let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox
-             WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
-             ORDER BY next_attempt_at LIMIT ?"
-        ))
-        .bind(now)
-        .bind(now)
-        .bind(limit as i64)
-        .fetch_all(&mut *tx)
-        .await?;
-        let items = rows.iter().map(outbox_row).collect::<Result<Vec<_>>>()?;
-        for item in &items {
-            sqlx::query("UPDATE outbox SET claimed_until = ? WHERE id = ?")
-                .bind(now + lease)
-                .bind(item.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(items)
+        outbox::claim_outbox(&self.pool, now, lease, limit).await
     }
 
     async fn record_delivery(&self, id: i64, result: &DeliveryResult, now: Millis) -> Result<()> {
-        let (state, status, error, next) = match result {
-            DeliveryResult::Delivered { status } => {
-                (OutboxState::Delivered, Some(*status), None, None)
-            }
-            DeliveryResult::Retry {
-                status,
-                error,
-                next_attempt_at,
-            } => (
-                OutboxState::Pending,
-                *status,
-                Some(error.as_str()),
-                Some(*next_attempt_at),
-            ),
-            DeliveryResult::Failed { status, error } => {
-                (OutboxState::Failed, *status, Some(error.as_str()), None)
-            }
-        };
-        sqlx::query(
-            "UPDATE outbox SET state = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
-                next_attempt_at = COALESCE(?, next_attempt_at), claimed_until = 0, updated_at = ?
-             WHERE id = ?",
-        )
-        .bind(state.as_str())
-        .bind(status.map(i64::from))
-        .bind(error)
-        .bind(next)
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        outbox::record_delivery(&self.pool, id, result, now).await
     }
 
     async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE auth_req_id = ? ORDER BY id"
-        ))
-        .bind(auth_req_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(outbox_row).collect()
+        outbox::outbox_for(&self.pool, auth_req_id).await
     }
 
     async fn upsert_card(&self, c: &CardRow, now: Millis) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO ota_cards (msisdn, iccid, algorithm, kvn, kic, kid, tar, applet_key, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (msisdn) DO UPDATE SET iccid = excluded.iccid, algorithm = excluded.algorithm,
-                kvn = excluded.kvn, kic = excluded.kic, kid = excluded.kid, tar = excluded.tar,
-                applet_key = excluded.applet_key, updated_at = excluded.updated_at",
-        )
-        .bind(&c.msisdn)
-        .bind(&c.iccid)
-        .bind(&c.algorithm)
-        .bind(c.kvn as i64)
-        .bind(&c.kic)
-        .bind(&c.kid)
-        .bind(&c.tar)
-        .bind(&c.applet_key)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        ota::upsert_card(&self.pool, c, now).await
     }
 
     async fn insert_card(&self, c: &CardRow, now: Millis) -> Result<bool> {
-        let r = sqlx::query(
-            "INSERT INTO ota_cards (msisdn, iccid, algorithm, kvn, kic, kid, tar, applet_key, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(&c.msisdn)
-        .bind(&c.iccid)
-        .bind(&c.algorithm)
-        .bind(c.kvn as i64)
-        .bind(&c.kic)
-        .bind(&c.kid)
-        .bind(&c.tar)
-        .bind(&c.applet_key)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        ota::insert_card(&self.pool, c, now).await
     }
 
     async fn card(&self, msisdn: &str) -> Result<Option<CardRow>> {
-        self.card_where("msisdn", msisdn).await
+        ota::card(&self.pool, msisdn).await
     }
 
     async fn card_by_iccid(&self, iccid: &str) -> Result<Option<CardRow>> {
-        self.card_where("iccid", iccid).await
+        ota::card_by_iccid(&self.pool, iccid).await
     }
 
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {
-        let next: i64 = sqlx::query_scalar(
-            "INSERT INTO ota_counters (iccid, kvn, mt_counter, mo_counter) VALUES (?, ?, 1, 0)
-             ON CONFLICT (iccid, kvn) DO UPDATE SET mt_counter = ota_counters.mt_counter + 1
-             RETURNING mt_counter",
-        )
-        .bind(iccid)
-        .bind(kvn as i64)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(next as u64)
+        ota::next_mt_counter(&self.pool, iccid, kvn).await
     }
 
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool> {
-        let cntr =
-            i64::try_from(cntr).map_err(|_| StoreError::Corrupt("counter too large".into()))?;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO ota_counters (iccid, kvn, mt_counter, mo_counter) VALUES (?, ?, 0, 0)
-             ON CONFLICT (iccid, kvn) DO NOTHING",
-        )
-        .bind(iccid)
-        .bind(kvn as i64)
-        .execute(&mut *tx)
-        .await?;
-        let r = sqlx::query(
-            "UPDATE ota_counters SET mo_counter = ? WHERE iccid = ? AND kvn = ? AND mo_counter < ?",
-        )
-        .bind(cntr)
-        .bind(iccid)
-        .bind(kvn as i64)
-        .bind(cntr)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
+        ota::accept_mo_counter(&self.pool, iccid, kvn, cntr).await
     }
 
     async fn record_event(&self, e: &Event) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO events (auth_req_id, correlation_id, component, step, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&e.auth_req_id)
-        .bind(&e.correlation_id)
-        .bind(&e.component)
-        .bind(&e.step)
-        .bind(&e.outcome)
-        .bind(&e.detail)
-        .bind(e.at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        events::record_event(&self.pool, e).await
     }
 
     async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
-            "SELECT auth_req_id, correlation_id, component, step, outcome, detail, at FROM events
-             WHERE auth_req_id = ? ORDER BY at, id",
-        )
-        .bind(auth_req_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Event {
-                    auth_req_id: r.try_get("auth_req_id")?,
-                    correlation_id: r.try_get("correlation_id")?,
-                    component: r.try_get("component")?,
-                    step: r.try_get("step")?,
-                    outcome: r.try_get("outcome")?,
-                    detail: r.try_get("detail")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        events::events(&self.pool, auth_req_id).await
     }
 
     async fn purge(&self, now: Millis) -> Result<u64> {
