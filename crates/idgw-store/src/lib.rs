@@ -2,14 +2,16 @@
 //!
 //! Callers never see SQL: every operation that must be atomic (finishing a transaction together
 //! with its tokens and its notification, rotating a refresh token, claiming outbox work) is one
-//! trait method, so a PostgreSQL implementation drops in beside [`SqliteStore`] without touching
-//! callers. Times are integer milliseconds since the Unix epoch ([`Millis`]).
+//! trait method, implemented by [`SqliteStore`] (embedded, one process) and [`PostgresStore`]
+//! (several nodes on one database) alike; [`open`] picks one from the storage URL. Times are integer milliseconds since the Unix epoch ([`Millis`]).
 
 mod migrate;
 mod model;
+mod postgres;
 mod sqlite;
 
 pub use model::*;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -122,10 +124,13 @@ pub trait Store: Send + Sync + 'static {
     async fn purge(&self, now: Millis) -> Result<u64>;
 }
 
-/// Opens the store named by `url` (`sqlite://path` or `sqlite::memory:`), running migrations.
+/// Opens the store named by `url` (`sqlite://path`, `sqlite::memory:`, or
+/// `postgres://user:pass@host:port/db`), running migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_string()))
     }

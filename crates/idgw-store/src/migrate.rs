@@ -14,3 +14,22 @@ pub(crate) const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_ota_cards.sql"),
     ),
 ];
+
+/// (version, description, SQL) for PostgreSQL: the same tables, with BIGINT milliseconds and
+/// BYTEA blobs.
+pub(crate) const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "ota_cards",
+        include_str!("../migrations/postgres/0002_ota_cards.sql"),
+    ),
+];
+
+/// The `pg_advisory_xact_lock` key held while migrating PostgreSQL, so nodes starting at once
+/// apply each migration once ("idgwmigr" in ASCII).
+pub(crate) const POSTGRES_LOCK: i64 = 0x6964_6777_6d69_6772;

@@ -1,9 +1,12 @@
 //! The store test suite. Each case is written against `&dyn Store`, and `backend_tests!`
-//! instantiates every case for a backend, so all backends pass the same suite.
+//! instantiates every case for a backend, so all backends pass the same suite: SQLite here,
+//! PostgreSQL in [`postgres`] (against a real server, see `scripts/postgres.sh`).
+
+mod postgres;
 
 use crate::*;
 
-fn tx(id: &str, msisdn: &str, created_at: Millis, expires_at: Millis) -> TransactionRow {
+pub fn tx(id: &str, msisdn: &str, created_at: Millis, expires_at: Millis) -> TransactionRow {
     TransactionRow {
         auth_req_id: id.into(),
         client_id: "sp1".into(),
@@ -30,7 +33,7 @@ fn token(hash: u8, kind: TokenKind) -> TokenRow {
     }
 }
 
-fn finish(id: &str, state: TxState, now: Millis) -> Finish {
+pub fn finish(id: &str, state: TxState, now: Millis) -> Finish {
     Finish {
         auth_req_id: id.into(),
         state,
@@ -202,6 +205,30 @@ pub async fn outbox_claim_and_retry(s: &dyn Store) {
     assert_eq!(all[0].attempts, 2);
 }
 
+pub async fn outbox_lease_expires(s: &dyn Store) {
+    s.insert_transaction(&tx("a1", "1", 0, 10_000))
+        .await
+        .unwrap();
+    let mut f = finish("a1", TxState::Approved, 100);
+    f.notification = Some(NewNotification {
+        auth_req_id: "a1".into(),
+        url: "http://127.0.0.1:1/cb".into(),
+        bearer: "tok".into(),
+        body: "{}".into(),
+        deadline: 10_000,
+    });
+    assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
+    let first = s.claim_outbox(100, 1000, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // The worker holding it dies: nothing is recorded. Until the lease ends nobody else
+    // takes it; then another worker does, and the attempt count is unchanged.
+    assert!(s.claim_outbox(1099, 1000, 10).await.unwrap().is_empty());
+    let second = s.claim_outbox(1100, 1000, 10).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].id, first[0].id);
+    assert_eq!(second[0].attempts, 0);
+}
+
 pub async fn pcr_is_stable_per_sector(s: &dyn Store) {
     assert_eq!(s.pcr_for("bank.example", "4477", "p1").await.unwrap(), "p1");
     assert_eq!(s.pcr_for("bank.example", "4477", "p2").await.unwrap(), "p1");
@@ -342,38 +369,68 @@ pub async fn ota_counters_never_reissue(s: &dyn Store) {
     assert!(s.accept_mo_counter(&card.iccid, 1, 6).await.unwrap());
 }
 
+/// A store under test, and what to clean up once the case has passed.
+pub struct TestStore {
+    pub store: std::sync::Arc<dyn Store>,
+    /// The scratch PostgreSQL database to drop afterwards.
+    pub scratch: Option<postgres::Scratch>,
+}
+
+impl TestStore {
+    pub async fn done(self) {
+        drop(self.store);
+        if let Some(scratch) = self.scratch {
+            scratch.drop_database().await;
+        }
+    }
+}
+
+/// One `#[tokio::test]` per case; `$open` yields `None` when the backend is not available
+/// (the case then passes after saying it was skipped). `backend_tests!(open())` instantiates
+/// every case, so no backend can miss one.
 macro_rules! backend_tests {
+    ($open:expr) => {
+        backend_tests!(
+            $open,
+            one_pending_transaction_per_msisdn,
+            finish_is_compare_and_set,
+            expired_pending_lists_only_due,
+            jti_is_single_use,
+            refresh_rotation_is_single_use,
+            outbox_claim_and_retry,
+            pcr_is_stable_per_sector,
+            settings_first_writer_wins,
+            clients_and_subscribers,
+            events_in_order,
+            keys_round_trip,
+            ota_counters_never_reissue,
+            outbox_lease_expires,
+        );
+    };
     ($open:expr, $($case:ident),* $(,)?) => {
         $(
             #[tokio::test]
             async fn $case() {
-                let store = $open.await;
-                super::$case(&*store).await;
+                let Some(t) = $open.await else { return };
+                super::$case(&*t.store).await;
+                t.done().await;
             }
         )*
     };
 }
+use backend_tests;
 
 mod sqlite {
-    async fn open() -> std::sync::Arc<dyn crate::Store> {
-        crate::open("sqlite::memory:").await.unwrap()
+    use super::TestStore;
+
+    async fn open() -> Option<TestStore> {
+        Some(TestStore {
+            store: crate::open("sqlite::memory:").await.unwrap(),
+            scratch: None,
+        })
     }
 
-    backend_tests!(
-        open(),
-        one_pending_transaction_per_msisdn,
-        finish_is_compare_and_set,
-        expired_pending_lists_only_due,
-        jti_is_single_use,
-        refresh_rotation_is_single_use,
-        outbox_claim_and_retry,
-        pcr_is_stable_per_sector,
-        settings_first_writer_wins,
-        clients_and_subscribers,
-        events_in_order,
-        keys_round_trip,
-        ota_counters_never_reissue,
-    );
+    backend_tests!(open());
 
     #[tokio::test]
     async fn file_database_survives_reopen() {

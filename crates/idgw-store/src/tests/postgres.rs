@@ -1,0 +1,277 @@
+//! The store suite against a real PostgreSQL, plus what only several nodes can get wrong:
+//! concurrent outbox claims, counters, compare-and-set and migrations.
+//!
+//! `IDGW_TEST_POSTGRES_URL` names an admin URL (`scripts/postgres.sh start` prints one).
+//! Each case runs in a fresh database created through it and dropped afterwards, so cases
+//! run in parallel. Unset, the cases say they were skipped; set but unreachable, they fail.
+
+use super::{backend_tests, finish, tx, TestStore};
+use crate::{NewNotification, Store, StoreError, TxState};
+use sqlx::{Connection, PgConnection};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+const ENV: &str = "IDGW_TEST_POSTGRES_URL";
+
+/// A database created for one test case.
+pub struct Scratch {
+    admin: String,
+    name: String,
+}
+
+impl Scratch {
+    /// Creates a database with a name no other case (or test process) uses, or `None` with a
+    /// note when no server was given.
+    async fn create() -> Option<Scratch> {
+        let admin = match std::env::var(ENV) {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                println!("SKIPPED: set {ENV} (scripts/postgres.sh start)");
+                return None;
+            }
+        };
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "t_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{ENV} is set but PostgreSQL is unreachable: {e}"));
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("CREATE DATABASE");
+        conn.close().await.ok();
+        Some(Scratch { admin, name })
+    }
+
+    fn url(&self) -> String {
+        with_database(&self.admin, &self.name)
+    }
+
+    pub async fn drop_database(self) {
+        let mut conn = PgConnection::connect(&self.admin)
+            .await
+            .expect("admin connection");
+        // FORCE ends the pool's connections, still open in the background.
+        sqlx::raw_sql(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .execute(&mut conn)
+            .await
+            .expect("DROP DATABASE");
+        conn.close().await.ok();
+    }
+}
+
+/// `url` with its database (the path) replaced by `name`, keeping any query string.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let path = base[authority..]
+        .find('/')
+        .map_or(base.len(), |i| authority + i);
+    let mut out = format!("{}/{name}", &base[..path]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+async fn open() -> Option<TestStore> {
+    let scratch = Scratch::create().await?;
+    let store = crate::open(&scratch.url())
+        .await
+        .expect("open PostgresStore");
+    Some(TestStore {
+        store,
+        scratch: Some(scratch),
+    })
+}
+
+backend_tests!(open());
+
+#[test]
+fn database_replaced_in_url() {
+    assert_eq!(
+        with_database("postgres://u:p@127.0.0.1:5432/postgres", "t_1"),
+        "postgres://u:p@127.0.0.1:5432/t_1"
+    );
+    assert_eq!(
+        with_database("postgresql://h?sslmode=disable", "t_1"),
+        "postgresql://h/t_1?sslmode=disable"
+    );
+}
+
+/// Finishes `n` transactions, each with a notification due at `now`.
+async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
+    for i in 0..n {
+        let id = format!("a{i}");
+        s.insert_transaction(&tx(&id, &format!("44{i}"), 0, 100_000))
+            .await
+            .unwrap();
+        let mut f = finish(&id, TxState::Approved, now);
+        f.notification = Some(NewNotification {
+            auth_req_id: id.clone(),
+            url: "http://127.0.0.1:1/cb".into(),
+            bearer: "tok".into(),
+            body: "{}".into(),
+            deadline: 100_000,
+        });
+        assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
+    }
+}
+
+/// Two nodes claiming at the same instant never get the same notification, and between
+/// them get every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claims_are_disjoint() {
+    let Some(t) = open().await else { return };
+    const N: usize = 60;
+    with_notifications(&*t.store, N, 100).await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, barrier) = (t.store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut ids = Vec::new();
+                loop {
+                    let claimed = store.claim_outbox(100, 60_000, 4).await.unwrap();
+                    if claimed.is_empty() {
+                        return ids;
+                    }
+                    ids.extend(claimed.iter().map(|item| item.id));
+                }
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for worker in workers {
+        for id in worker.await.unwrap() {
+            assert!(seen.insert(id), "notification {id} claimed twice");
+        }
+    }
+    assert_eq!(seen.len(), N);
+    t.done().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_mt_counters_are_distinct() {
+    let Some(t) = open().await else { return };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = t.store.clone();
+            tokio::spawn(async move { store.next_mt_counter("8944", 1).await.unwrap() })
+        })
+        .collect();
+    let mut counters = Vec::new();
+    for task in tasks {
+        counters.push(task.await.unwrap());
+    }
+    counters.sort_unstable();
+    assert_eq!(counters, (1..=8).collect::<Vec<u64>>());
+    t.done().await;
+}
+
+/// Racing nodes: one pending transaction per MSISDN, one outcome per transaction, one
+/// acceptance per MO counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_compare_and_set() {
+    let Some(t) = open().await else { return };
+    let inserts: Vec<_> = (0..8)
+        .map(|i| {
+            let store = t.store.clone();
+            tokio::spawn(async move {
+                store
+                    .insert_transaction(&tx(&format!("r{i}"), "4477", 0, 1000))
+                    .await
+            })
+        })
+        .collect();
+    let (mut ok, mut busy) = (0, 0);
+    for insert in inserts {
+        match insert.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Busy) => busy += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((ok, busy), (1, 7));
+    let pending = t.store.pending_transactions().await.unwrap();
+    let id = pending[0].auth_req_id.clone();
+    let finishes: Vec<_> = [TxState::Approved, TxState::Expired, TxState::Denied]
+        .into_iter()
+        .cycle()
+        .take(8)
+        .map(|state| {
+            let (store, id) = (t.store.clone(), id.clone());
+            tokio::spawn(async move {
+                store
+                    .finish_transaction(TxState::Pending, &finish(&id, state, 5))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for f in finishes {
+        won += usize::from(f.await.unwrap());
+    }
+    assert_eq!(won, 1, "exactly one outcome");
+    let accepts: Vec<_> = (0..8)
+        .map(|_| {
+            let store = t.store.clone();
+            tokio::spawn(async move { store.accept_mo_counter("8944", 1, 7).await.unwrap() })
+        })
+        .collect();
+    let mut accepted = 0;
+    for a in accepts {
+        accepted += usize::from(a.await.unwrap());
+    }
+    assert_eq!(accepted, 1, "an MO counter is accepted once");
+    t.done().await;
+}
+
+/// Nodes starting together on an empty database: the advisory lock lets one migrate and
+/// the others find the schema in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_migrations() {
+    let Some(scratch) = Scratch::create().await else {
+        return;
+    };
+    let url = scratch.url();
+    let nodes: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { crate::PostgresStore::open(&url).await.map(|_| ()) })
+        })
+        .collect();
+    for node in nodes {
+        node.await.unwrap().expect("every node opens the store");
+    }
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        versions,
+        crate::migrate::POSTGRES
+            .iter()
+            .map(|m| m.0)
+            .collect::<Vec<_>>()
+    );
+    conn.close().await.ok();
+    scratch.drop_database().await;
+}
