@@ -69,6 +69,7 @@ start() {
         cat "$STATE/url"
         return
     fi
+    stop # what a crashed run left behind
     install
     local bin dir password port tries
     bin=$(pg_bin)
