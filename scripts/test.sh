@@ -9,6 +9,9 @@ source scripts/setup.sh
 bash scripts/browser/setup.sh
 bash scripts/interop/setup.sh
 export IDGW_BROWSER_TESTS=1 IDGW_INTEROP_TESTS=1
+# A throwaway PostgreSQL cluster (loopback, non-root): the store suite runs on both backends.
+export IDGW_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"
+trap 'bash scripts/postgres.sh stop' EXIT
 
 export CARGO_TERM_COLOR=never
 echo "== cargo fmt --check"
