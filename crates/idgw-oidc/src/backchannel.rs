@@ -40,6 +40,13 @@ pub async fn bc_authorize(
     now: Millis,
 ) -> Result<Acknowledgement, OAuthError> {
     let (mut params, format) = Params::from_body(incoming.content_type, incoming.body)?;
+    // Mobile Connect SI is also reachable here, by its response types.
+    if params
+        .get("response_type")
+        .is_some_and(crate::mc_si::is_si_response_type)
+    {
+        return crate::mc_si::request::si_authorize_params(op, params, format, now).await;
+    }
     // The dialect is known for certain only after client authentication, but the body's
     // format already tells the draft's JSON requests apart.
     let guessed = guess_dialect(None, format, &params);
@@ -194,8 +201,8 @@ async fn accept(
         params.get("context"),
         binding_message.as_deref(),
     );
-    let auth_req_id = random_token();
     let interval = cfg.interval_s;
+    let correlation_id = params.get("correlation_id").map(str::to_string);
     let request = AcceptedRequest {
         dialect,
         delivery,
@@ -209,41 +216,30 @@ async fn accept(
         client_notification_token,
         notification_endpoint,
         client_req_id,
-        correlation_id: params.get("correlation_id").map(str::to_string),
+        correlation_id: correlation_id.clone(),
         hashed_login_hint: hint.hashed(),
         interval,
+        recipient: None,
     };
-    let row = TransactionRow {
-        auth_req_id: auth_req_id.clone(),
-        client_id: client.id().to_string(),
+    let auth_req_id = match open_transaction(
+        op,
+        client.id(),
         msisdn,
-        state: TxState::Pending,
-        request: serde_json::to_string(&request).expect("request serializes"),
-        outcome: None,
-        created_at: now,
-        expires_at: now + expires_in as i64 * 1000,
-        completed_at: None,
-    };
-    match op.store.insert_transaction(&row).await {
-        Ok(()) => {}
+        request,
+        expires_in,
+        "POST /bc-authorize",
+        now,
+    )
+    .await
+    {
+        Ok(id) => id,
         Err(StoreError::Busy) => {
             return Err(OAuthError::access_denied(
                 "The User is busy with another transaction",
             ))
         }
         Err(e) => return Err(e.into()),
-    }
-    op.event(
-        &auth_req_id,
-        request.correlation_id.as_deref(),
-        "RP",
-        "POST /bc-authorize",
-        "accepted",
-        None,
-    )
-    .await;
-    let correlation_id = request.correlation_id.clone();
-    spawn_authentication(op.clone(), row, request);
+    };
     let polls =
         delivery == DeliveryMode::Poll || (delivery == DeliveryMode::Ping && !dialect.is_draft());
     Ok(Acknowledgement {
@@ -252,6 +248,44 @@ async fn accept(
         interval: polls.then_some(interval),
         correlation_id,
     })
+}
+
+/// Stores an accepted request as a pending transaction, records it for the trace and hands it
+/// to the authenticator; returns its new `auth_req_id`. `StoreError::Busy` means the
+/// subscriber already has a transaction in flight (DESIGN.md section 8).
+pub async fn open_transaction(
+    op: &Arc<Op>,
+    client_id: &str,
+    msisdn: String,
+    request: AcceptedRequest,
+    expires_in: u64,
+    step: &str,
+    now: Millis,
+) -> Result<String, StoreError> {
+    let auth_req_id = random_token();
+    let row = TransactionRow {
+        auth_req_id: auth_req_id.clone(),
+        client_id: client_id.to_string(),
+        msisdn,
+        state: TxState::Pending,
+        request: serde_json::to_string(&request).expect("request serializes"),
+        outcome: None,
+        created_at: now,
+        expires_at: now + expires_in as i64 * 1000,
+        completed_at: None,
+    };
+    op.store.insert_transaction(&row).await?;
+    op.event(
+        &auth_req_id,
+        request.correlation_id.as_deref(),
+        "RP",
+        step,
+        "accepted",
+        None,
+    )
+    .await;
+    spawn_authentication(op.clone(), row, request);
+    Ok(auth_req_id)
 }
 
 fn invalid(description: impl Into<String>) -> OAuthError {

@@ -78,6 +78,8 @@ pub struct ClientMetadata {
     pub client_names: Vec<String>,
     pub scope: Option<String>,
     pub grant_types: Vec<String>,
+    /// Mobile Connect SI Table 13: whether `login_hint` may carry a plain MSISDN (default yes).
+    pub plain_msisdn_allowed: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]

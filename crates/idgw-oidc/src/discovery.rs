@@ -1,6 +1,8 @@
-//! OpenID Provider metadata (OpenID Connect Discovery 1.0 section 3, RFC 8414, CIBA Core 4).
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0 section 3, RFC 8414, CIBA Core 4),
+//! with the Mobile Connect SI endpoint (`si_authorization_endpoint`), response types and grant.
 
 use crate::jose::SUPPORTED_ALGS;
+use crate::mc_si::{GRANT_SERVER_INITIATED, RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING};
 use crate::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
 use crate::transaction::SUPPORTED_ACRS;
 use crate::OpConfig;
@@ -15,14 +17,16 @@ pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {
         "userinfo_endpoint": cfg.url("/userinfo"),
         "premiuminfo_endpoint": cfg.url("/premiuminfo"),
         "backchannel_authentication_endpoint": cfg.bc_authorize_url(),
+        "si_authorization_endpoint": cfg.si_authorize_url(),
         "backchannel_token_delivery_modes_supported": ["poll", "ping", "push"],
         "backchannel_authentication_request_signing_alg_values_supported": SUPPORTED_ALGS,
         "backchannel_user_code_parameter_supported": true,
-        "grant_types_supported": [GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH],
-        "response_types_supported": ["code"],
+        "grant_types_supported": [GRANT_CIBA, GRANT_MODRNA_2017, GRANT_SERVER_INITIATED, GRANT_REFRESH],
+        "response_types_supported": ["code", RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING],
+        "mc_si_versions_supported": crate::mc_si::SUPPORTED_VERSIONS,
         "scopes_supported": ["openid", "phone", "mc_authn", "mc_authz"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
-            "at_hash", "hashed_login_hint", "phone_number", "phone_number_verified",
+            "at_hash", "hashed_login_hint", "displayed_data", "recipient", "phone_number", "phone_number_verified",
             "urn:openid:params:jwt:claim:auth_req_id", "urn:openid:params:jwt:claim:rt_hash"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": [signing_alg],

@@ -18,11 +18,13 @@ pub enum Dialect {
     Draft2017,
     /// The request of `sequence-ciba-sim-applet.txt` (`client_req_id`), a 2017-draft variant.
     Sequence,
+    /// GSMA Mobile Connect Server-Initiated (Tables 12, 13 and 18: `access_denied` is a 400).
+    MobileConnectSi,
 }
 
 impl Dialect {
     pub fn is_draft(self) -> bool {
-        !matches!(self, Dialect::Core)
+        matches!(self, Dialect::Draft2017 | Dialect::Sequence)
     }
 }
 
@@ -71,6 +73,9 @@ pub enum ErrorCode {
     ServerError,
     /// RFC 6749 4.1.2.1.
     TemporarilyUnavailable,
+    /// `server_error` answered with 503 Service Unavailable: Mobile Connect SI Table 12
+    /// ("System connection problem") and Table 18 ("Authenticator unreachable").
+    ServerUnavailable,
 }
 
 impl ErrorCode {
@@ -97,6 +102,7 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::ServerUnavailable => "server_error",
         }
     }
 }
@@ -122,6 +128,8 @@ pub struct OAuthError {
     /// Set at the token endpoint, where every error but `invalid_client` is a 400 (RFC 6749
     /// 5.2, CIBA Core 11), `access_denied` included.
     pub at_token_endpoint: bool,
+    /// Echoed in the error body (Mobile Connect SI Tables 11 and 17).
+    pub correlation_id: Option<String>,
 }
 
 impl OAuthError {
@@ -133,7 +141,16 @@ impl OAuthError {
             basic_auth: false,
             bearer: false,
             at_token_endpoint: false,
+            correlation_id: None,
         }
+    }
+
+    /// Echoes `correlation_id` in the error body (Mobile Connect SI Tables 11 and 17).
+    pub fn with_correlation_id(mut self, correlation_id: Option<&str>) -> OAuthError {
+        if self.correlation_id.is_none() {
+            self.correlation_id = correlation_id.map(str::to_string);
+        }
+        self
     }
 
     pub fn in_dialect(mut self, dialect: Dialect) -> OAuthError {
@@ -147,8 +164,9 @@ impl OAuthError {
         match self.code {
             InvalidClient | InvalidToken => StatusCode::UNAUTHORIZED,
             ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            TemporarilyUnavailable | ServerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ if self.at_token_endpoint => StatusCode::BAD_REQUEST,
+            _ if self.dialect == Dialect::MobileConnectSi => StatusCode::BAD_REQUEST,
             AccessDenied => StatusCode::FORBIDDEN,
             InsufficientScope => StatusCode::FORBIDDEN,
             UnauthorizedClient if self.dialect.is_draft() => StatusCode::FORBIDDEN,
@@ -197,7 +215,10 @@ pub fn sanitize(text: &str) -> String {
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = serde_json::json!({ "error": self.code.as_str(), "error_description": self.description });
+        let mut body = serde_json::json!({ "error": self.code.as_str(), "error_description": self.description });
+        if let Some(id) = &self.correlation_id {
+            body["correlation_id"] = serde_json::json!(id);
+        }
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

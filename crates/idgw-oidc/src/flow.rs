@@ -2,10 +2,14 @@
 //! one outcome, and queue what the client must be told (CIBA Core 10.2 ping, 10.3 push,
 //! 12 push error; the 2017 draft's notification). The expiry sweeper ends transactions
 //! nobody answered, and [`resume`] hands pending ones over again after a restart.
+//!
+//! Mobile Connect SI notification mode is push delivery to the request's `notification_uri`:
+//! the Table 6 token response or the Table 14/15 error, both with `correlation_id`, never
+//! after `expires_in` (SI Table 5).
 
 use crate::authenticator::{AuthOutcome, AuthenticationRequest};
 use crate::client::DeliveryMode;
-use crate::error::{Dialect, OAuthError};
+use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::tokens::{mint, Grant};
 use crate::transaction::{AcceptedRequest, StoredOutcome};
 use crate::Op;
@@ -86,7 +90,13 @@ pub async fn complete(
         .client_notification_token
         .clone()
         .or_else(|| request.client_req_id.clone());
-    let deadline = row.expires_at.max(now + 60_000);
+    let mc_si = request.dialect == Dialect::MobileConnectSi;
+    // SI Table 5: "Any notification after this interval MUST be discarded".
+    let deadline = if mc_si {
+        row.expires_at
+    } else {
+        row.expires_at.max(now + 60_000)
+    };
     if let (Some(url), Some(bearer)) = (request.notification_endpoint.clone(), bearer) {
         let body = match (request.delivery, &outcome) {
             (DeliveryMode::Ping, AuthOutcome::Expired) => None,
@@ -109,8 +119,13 @@ pub async fn complete(
                 body.insert("auth_req_id".into(), json!(row.auth_req_id));
                 Some(Value::Object(body))
             }
+            (DeliveryMode::Push, _) if mc_si && now >= deadline => None,
             (DeliveryMode::Push, _) => {
-                let (code, description) = outcome.error().expect("not approved");
+                let (code, description) = if mc_si {
+                    mc_si_notification_error(&outcome)
+                } else {
+                    outcome.error().expect("not approved")
+                };
                 Some(
                     json!({ "auth_req_id": row.auth_req_id, "error": code.as_str(), "error_description": description }),
                 )
@@ -121,6 +136,9 @@ pub async fn complete(
             if request.dialect == Dialect::Sequence {
                 body["grant_type"] = json!(BACKCHANNEL_TOKEN_RESPONSE);
                 body["client_req_id"] = json!(request.client_req_id);
+            }
+            if let (true, Some(c)) = (mc_si, &request.correlation_id) {
+                body["correlation_id"] = json!(c);
             }
             NewNotification {
                 auth_req_id: row.auth_req_id.clone(),
@@ -156,6 +174,19 @@ pub async fn complete(
         }
     }
     Ok(done)
+}
+
+/// SI Tables 14 and 15: the user's refusal is `access_denied`; an unreachable authenticator
+/// or expiry in the server is `server_error` ("Service is not available"); anything else
+/// `server_error` ("Internal server error").
+fn mc_si_notification_error(outcome: &AuthOutcome) -> (ErrorCode, &'static str) {
+    match outcome {
+        AuthOutcome::Denied | AuthOutcome::PinBlocked => outcome.error().expect("not approved"),
+        AuthOutcome::Unreachable | AuthOutcome::Expired => {
+            (ErrorCode::ServerError, "Service is not available")
+        }
+        _ => (ErrorCode::ServerError, "Internal server error"),
+    }
 }
 
 /// The grant a completed transaction's tokens carry.

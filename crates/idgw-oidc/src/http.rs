@@ -22,6 +22,7 @@ pub fn router(op: Arc<Op>) -> Router {
         )
         .route("/jwks.json", get(jwks))
         .route("/bc-authorize", post(backchannel))
+        .route("/si-authorize", post(si_authorize).get(si_authorize_get))
         .route("/token", post(token_endpoint))
         .route("/userinfo", get(userinfo_endpoint).post(userinfo_endpoint))
         .route(
@@ -86,6 +87,25 @@ async fn backchannel(
     };
     let now = op.now();
     render(bc_authorize(&op, incoming(&headers, &body), now).await)
+}
+
+async fn si_authorize(
+    State(op): State<Arc<Op>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Ok(body) = body else {
+        return body_too_large();
+    };
+    let now = op.now();
+    render(crate::mc_si::request::si_authorize(&op, incoming(&headers, &body), now).await)
+}
+
+/// Mobile Connect SI requests "MUST use POST"; a GET is an `invalid_request` (SI Table 13).
+async fn si_authorize_get() -> Response {
+    OAuthError::invalid_request("GET request invalid serialization: use POST")
+        .in_dialect(crate::Dialect::MobileConnectSi)
+        .into_response()
 }
 
 async fn token_endpoint(

@@ -1,5 +1,6 @@
 //! idgw's OpenID Provider: OpenID CIBA Core 1.0 (poll, ping, push) with the MODRNA CIBA
-//! profile, the 2017 MODRNA draft dialect, discovery, JWKS, refresh tokens and userinfo.
+//! profile, the 2017 MODRNA draft dialect, GSMA Mobile Connect Server-Initiated ([`mc_si`]),
+//! discovery, JWKS, refresh tokens and userinfo.
 //!
 //! Layout: [`params`], [`client_auth`] and the HTTP layer ([`http`]) parse and render;
 //! [`backchannel`], [`token`], [`flow`] and [`userinfo`] decide; everything persistent goes
@@ -17,6 +18,7 @@ pub mod hint;
 pub mod http;
 pub mod jose;
 pub mod keys;
+pub mod mc_si;
 pub mod metrics;
 pub mod outbox;
 pub mod params;
@@ -72,6 +74,10 @@ impl OpConfig {
 
     pub fn bc_authorize_url(&self) -> String {
         self.url("/bc-authorize")
+    }
+
+    pub fn si_authorize_url(&self) -> String {
+        self.url("/si-authorize")
     }
 
     pub fn token_url(&self) -> String {

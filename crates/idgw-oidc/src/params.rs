@@ -105,6 +105,11 @@ impl Params {
         self.map.contains_key(name)
     }
 
+    /// The value of `name` as sent, even empty.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name).ok_or_else(|| {
             OAuthError::invalid_request(format!("missing required parameter {name}"))

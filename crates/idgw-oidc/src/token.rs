@@ -1,15 +1,17 @@
 //! The Token Endpoint: the CIBA grant (CIBA Core 10.1 and 11), the 2017 draft's
-//! `backchannel_request` grant (draft 6.1-6.4) and `refresh_token` (RFC 6749 6).
+//! `backchannel_request` grant (draft 6.1-6.4), the Mobile Connect SI polling grant (SI
+//! Tables 7-9, 17, 18; see [`crate::mc_si::polling`]) and `refresh_token` (RFC 6749 6).
 
 use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::flow::grant_for;
+use crate::mc_si::{echoable, polling, GRANT_SERVER_INITIATED};
 use crate::params::{Incoming, Params};
 use crate::tokens::{mint, token_hash, Grant, IdTokenExtras, Issued};
 use crate::transaction::{AcceptedRequest, StoredOutcome};
 use crate::Op;
-use idgw_store::{Finish, Millis, TokenKind, TxState};
+use idgw_store::{Finish, Millis, TokenKind, TransactionRow, TxState};
 use serde_json::{Map, Value};
 
 pub const GRANT_CIBA: &str = "urn:openid:params:grant-type:ciba";
@@ -27,15 +29,34 @@ pub async fn token(
     now: Millis,
 ) -> Result<Map<String, Value>, OAuthError> {
     let (mut params, _) = Params::from_body(incoming.content_type, incoming.body)?;
-    let authorization = incoming.authorization;
+    // Mobile Connect SI Table 17: every error echoes the request's correlation_id.
+    let correlation_id = echoable(params.get("correlation_id")).map(str::to_string);
+    token_params(op, incoming.authorization, &mut params, now)
+        .await
+        .map_err(|e| e.with_correlation_id(correlation_id.as_deref()))
+}
+
+async fn token_params(
+    op: &Op,
+    authorization: Option<&str>,
+    params: &mut Params,
+    now: Millis,
+) -> Result<Map<String, Value>, OAuthError> {
     let grant_type = params.require("grant_type")?.to_string();
-    let dialect = if grant_type == GRANT_MODRNA_2017 {
-        Dialect::Draft2017
-    } else {
-        Dialect::Core
+    let dialect = match grant_type.as_str() {
+        GRANT_MODRNA_2017 => Dialect::Draft2017,
+        GRANT_SERVER_INITIATED => Dialect::MobileConnectSi,
+        _ => Dialect::Core,
     };
+    if dialect == Dialect::MobileConnectSi && params.get("client_id").is_none() {
+        // SI Table 18: "Client_id is missing".
+        let mut e = OAuthError::invalid_request("Required parameter client_id is missing")
+            .in_dialect(dialect);
+        e.at_token_endpoint = true;
+        return Err(e);
+    }
     let audiences = op.config.audiences(&op.config.token_url());
-    let client = client_auth::authenticate(op, authorization, &mut params, &audiences, now)
+    let client = client_auth::authenticate(op, authorization, params, &audiences, now)
         .await
         .map_err(|e| {
             let mut e = e.in_dialect(dialect);
@@ -43,8 +64,11 @@ pub async fn token(
             e
         })?;
     let result = match grant_type.as_str() {
-        GRANT_CIBA | GRANT_MODRNA_2017 => ciba_grant(op, &client, &params, dialect, now).await,
-        GRANT_REFRESH => refresh(op, &client, &params, now).await,
+        GRANT_CIBA | GRANT_MODRNA_2017 => {
+            poll_grant(op, &client, params, PollGrant::Ciba(dialect), now).await
+        }
+        GRANT_SERVER_INITIATED => polling::grant(op, &client, params, now).await,
+        GRANT_REFRESH => refresh(op, &client, params, now).await,
         other => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             format!("grant_type {other} is not supported"),
@@ -61,25 +85,26 @@ pub async fn token(
     })
 }
 
-/// CIBA Core 10.1 / 11: poll (or, in ping mode, fetch) the result of a transaction.
-async fn ciba_grant(
+/// The grant a poll uses: CIBA's (in a dialect), or Mobile Connect SI's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollGrant {
+    Ciba(Dialect),
+    ServerInitiated,
+}
+
+/// CIBA Core 10.1 / 11 and Mobile Connect SI Table 18: poll (or, in ping mode, fetch) the
+/// result of a transaction.
+pub(crate) async fn poll_grant(
     op: &Op,
     client: &Client,
     params: &Params,
-    dialect: Dialect,
+    grant: PollGrant,
     now: Millis,
 ) -> Result<Map<String, Value>, OAuthError> {
+    let si = grant == PollGrant::ServerInitiated;
     let auth_req_id = params.require("auth_req_id")?;
-    let unknown = || {
-        if dialect == Dialect::Draft2017 {
-            OAuthError::new(ErrorCode::UnknownAuthReqId, "auth_req_id is not known")
-        } else {
-            OAuthError::invalid_grant(
-                "auth_req_id is not known, already used, or not issued to this client",
-            )
-        }
-    };
-    if client.metadata.backchannel_token_delivery_mode == DeliveryMode::Push {
+    let unknown = || unknown_auth_req_id(grant);
+    if !si && client.metadata.backchannel_token_delivery_mode == DeliveryMode::Push {
         return Err(OAuthError::unauthorized_client(
             "push clients receive tokens at their notification endpoint",
         ));
@@ -90,10 +115,50 @@ async fn ciba_grant(
         .await?
         .ok_or_else(unknown)?;
     if row.client_id != client.id() {
-        return Err(unknown());
+        return Err(if si {
+            OAuthError::invalid_request("Malformed auth_req_id")
+        } else {
+            unknown()
+        });
     }
     let request: AcceptedRequest = serde_json::from_str(&row.request)
         .map_err(|_| OAuthError::server_error("internal error (E_TX_ROW)"))?;
+    let si_transaction = request.dialect == Dialect::MobileConnectSi;
+    if si != si_transaction || (si && request.delivery != DeliveryMode::Poll) {
+        // SI Table 18: "The provided grant_type value is correct but it does not relate to
+        // auth_req_id".
+        return Err(OAuthError::invalid_grant(
+            "grant_type does not relate to this auth_req_id",
+        ));
+    }
+    if si {
+        polling::check_correlation_id(params, &request)?;
+    }
+    let result = poll_state(op, client, &row, &request, grant, now).await;
+    if si {
+        return result
+            .map(|mut body| {
+                if let Some(c) = &request.correlation_id {
+                    body.insert("correlation_id".into(), Value::String(c.clone()));
+                }
+                body
+            })
+            .map_err(|e| e.with_correlation_id(request.correlation_id.as_deref()));
+    }
+    result
+}
+
+async fn poll_state(
+    op: &Op,
+    client: &Client,
+    row: &TransactionRow,
+    request: &AcceptedRequest,
+    grant: PollGrant,
+    now: Millis,
+) -> Result<Map<String, Value>, OAuthError> {
+    let si = grant == PollGrant::ServerInitiated;
+    let auth_req_id = row.auth_req_id.as_str();
+    let unknown = || unknown_auth_req_id(grant);
     match row.state {
         TxState::Pending if row.expires_at <= now => Err(OAuthError::new(
             ErrorCode::ExpiredToken,
@@ -117,9 +182,9 @@ async fn ciba_grant(
         }
         TxState::Approved => {
             let outcome = stored_outcome(&row.outcome)?;
-            let grant = grant_for(&request, &row.msisdn, &outcome);
+            let granted = grant_for(request, &row.msisdn, &outcome);
             let extras = request.id_token_extras(None);
-            let issued = mint(op, client.id(), Some(auth_req_id), &grant, &extras, now).await?;
+            let issued = mint(op, client.id(), Some(auth_req_id), &granted, &extras, now).await?;
             let finish = Finish {
                 auth_req_id: auth_req_id.to_string(),
                 state: TxState::Redeemed,
@@ -149,6 +214,9 @@ async fn ciba_grant(
         }
         TxState::Denied | TxState::Failed => {
             let outcome = stored_outcome(&row.outcome)?;
+            if si {
+                return Err(polling::failure(row.state, &outcome));
+            }
             let code = match outcome.error.as_deref() {
                 Some("transaction_failed") => ErrorCode::TransactionFailed,
                 _ => ErrorCode::AccessDenied,
@@ -163,6 +231,16 @@ async fn ciba_grant(
             "auth_req_id has expired",
         )),
         TxState::Redeemed => Err(unknown()),
+    }
+}
+
+fn unknown_auth_req_id(grant: PollGrant) -> OAuthError {
+    if grant == PollGrant::Ciba(Dialect::Draft2017) {
+        OAuthError::new(ErrorCode::UnknownAuthReqId, "auth_req_id is not known")
+    } else {
+        OAuthError::invalid_grant(
+            "auth_req_id is not known, already used, or not issued to this client",
+        )
     }
 }
 

@@ -30,6 +30,10 @@ pub struct IdTokenExtras<'a> {
     pub auth_req_id: Option<&'a str>,
     /// Mobile Connect `displayed_data` (what the handset showed), for `mc_authz`.
     pub displayed_data: Option<&'a str>,
+    /// Mobile Connect SI `recipient`: the notification URI (SI Table 10, notification mode).
+    pub recipient: Option<&'a str>,
+    /// Caps the ID token lifetime below the configured one (SI Table 10, `mc_authz`).
+    pub max_ttl_s: Option<u64>,
 }
 
 /// A token response (RFC 6749 5.1) before rendering, and the rows to store.
@@ -94,13 +98,16 @@ pub async fn mint(
         row(&refresh_token, TokenKind::Refresh, cfg.refresh_token_ttl_s),
     ];
     let iat = now / 1000;
+    let id_token_ttl_s = extras
+        .max_ttl_s
+        .map_or(cfg.id_token_ttl_s, |cap| cap.min(cfg.id_token_ttl_s));
     let mut claims = json!({
         "iss": cfg.issuer,
         "sub": grant.sub,
         "aud": client_id,
         "azp": client_id,
         "iat": iat,
-        "exp": iat + cfg.id_token_ttl_s as i64,
+        "exp": iat + id_token_ttl_s as i64,
         "auth_time": grant.auth_time / 1000,
         "acr": grant.acr,
         "amr": grant.amr,
@@ -115,6 +122,9 @@ pub async fn mint(
     }
     if let Some(d) = extras.displayed_data {
         map.insert("displayed_data".into(), json!(d));
+    }
+    if let Some(r) = extras.recipient {
+        map.insert("recipient".into(), json!(r));
     }
     if let Some(id) = extras.auth_req_id {
         map.insert("urn:openid:params:jwt:claim:auth_req_id".into(), json!(id));

@@ -30,7 +30,14 @@ pub struct AcceptedRequest {
     pub hashed_login_hint: Option<String>,
     /// Minimum polling interval in seconds (CIBA Core 7.3).
     pub interval: u64,
+    /// Mobile Connect SI notification mode: the request's `notification_uri`, the ID token's
+    /// `recipient` claim (SI Table 10).
+    #[serde(default)]
+    pub recipient: Option<String>,
 }
+
+/// Mobile Connect SI Table 10: for `mc_authz` the ID token lives "no more than a few minutes".
+pub const MC_AUTHZ_ID_TOKEN_TTL_S: u64 = 120;
 
 impl AcceptedRequest {
     /// The ID token claims this request adds; `auth_req_id` only for push (CIBA Core 10.3.1).
@@ -44,6 +51,8 @@ impl AcceptedRequest {
             hashed_login_hint: self.hashed_login_hint.as_deref(),
             auth_req_id,
             displayed_data: mc_authz.then_some(self.display_text.as_str()),
+            recipient: self.recipient.as_deref(),
+            max_ttl_s: mc_authz.then_some(MC_AUTHZ_ID_TOKEN_TTL_S),
         }
     }
 }

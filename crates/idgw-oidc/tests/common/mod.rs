@@ -199,12 +199,45 @@ fn public_jwks(key: &Jwk) -> Value {
     json!({ "keys": [Value::Object(public.as_ref().clone())] })
 }
 
+/// An RSA key for RS256, the Mobile Connect SI recommended alg.
+pub fn rsa_key(kid: &str) -> Jwk {
+    let mut k = Jwk::generate_rsa_key(2048).unwrap();
+    k.set_key_id(kid);
+    k
+}
+
+/// Signs `claims` with an RSA key as an RS256 compact JWS (Mobile Connect SI request objects
+/// and client assertions).
+pub fn sign_rs256(key: &Jwk, claims: &Value) -> String {
+    let signer = josekit::jws::RS256.signer_from_jwk(key).unwrap();
+    let mut header = josekit::jws::JwsHeader::new();
+    header.set_token_type("JWT");
+    header.set_key_id(key.key_id().unwrap());
+    josekit::jws::serialize_compact(claims.to_string().as_bytes(), &header, &signer).unwrap()
+}
+
 /// Signs `claims` with an ES256 key as a compact JWS (the client side of the tests).
 pub fn sign_es256(key: &Jwk, claims: &Value) -> String {
     let signer = josekit::jws::ES256.signer_from_jwk(key).unwrap();
     let mut header = josekit::jws::JwsHeader::new();
     header.set_key_id(key.key_id().unwrap());
     josekit::jws::serialize_compact(claims.to_string().as_bytes(), &header, &signer).unwrap()
+}
+
+/// A Mobile Connect SI client registration (SI Table 2).
+fn si_meta(id: &str, key: &Jwk, receiver_base: &str, plain: Option<bool>) -> ClientMetadata {
+    ClientMetadata {
+        client_id: id.into(),
+        client_name: Some(format!("{id} app")),
+        scope: Some("openid phone mc_authn mc_authz".into()),
+        token_endpoint_auth_method: AuthMethod::PrivateKeyJwt,
+        jwks: Some(public_jwks(key)),
+        request_object_signing_alg: Some("RS256".into()),
+        notification_uris: vec![format!("{receiver_base}/si-notify")],
+        client_names: vec!["SI Bank".into(), "SI Shop".into()],
+        plain_msisdn_allowed: plain,
+        ..ClientMetadata::default()
+    }
 }
 
 pub struct Harness {
@@ -249,6 +282,7 @@ impl Harness {
         config.interval_s = 1;
         let op = Op::new(config, store.clone(), auth.clone()).await.unwrap();
         let (jwt_key, signed_key) = keys.unwrap_or_else(|| (ec_key("jwt-1"), ec_key("signed-1")));
+        let si_key = rsa_key("si-1");
         let mut clients = HashMap::new();
         let now = idgw_oidc::now_ms();
         let mut register = |meta: ClientMetadata, secret: &'static str, key: Option<Jwk>| {
@@ -327,6 +361,17 @@ impl Harness {
                 },
                 "noba-secret",
                 None,
+            ),
+            // Mobile Connect SI clients (SI Table 2): RS256 request objects, private_key_jwt.
+            register(
+                si_meta("si", &si_key, &receiver_base, None),
+                "",
+                Some(si_key.clone()),
+            ),
+            register(
+                si_meta("si-noplain", &si_key, &receiver_base, Some(false)),
+                "",
+                Some(si_key.clone()),
             ),
         ];
         for meta in metas {

@@ -1,0 +1,68 @@
+//! The Mobile Connect SI Polling Request at `/token` (Tables 7 and 8), its response (Table 9)
+//! and errors (Tables 17 and 18). The poll itself is the CIBA poll of [`crate::token`]; this
+//! module holds what SI adds: `private_key_jwt` only, the `correlation_id` check, and the
+//! Table 18 codes for a transaction that ended badly.
+
+use crate::authenticator::AuthOutcome;
+use crate::client::{AuthMethod, Client};
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+use crate::token::{poll_grant, PollGrant};
+use crate::transaction::{AcceptedRequest, StoredOutcome};
+use crate::Op;
+use idgw_store::{Millis, TxState};
+use serde_json::{Map, Value};
+
+/// `grant_type=urn:openid:params:mc:grant-type:server_initiated`; the client is already
+/// authenticated (Table 18: failures are `invalid_client`, 401).
+pub async fn grant(
+    op: &Op,
+    client: &Client,
+    params: &Params,
+    now: Millis,
+) -> Result<Map<String, Value>, OAuthError> {
+    // Table 7/8: the Polling Request is authenticated with private_key_jwt.
+    if client.metadata.token_endpoint_auth_method != AuthMethod::PrivateKeyJwt {
+        return Err(OAuthError::invalid_client(
+            "Client authentication failed: Polling Requests use private_key_jwt",
+        ));
+    }
+    poll_grant(op, client, params, PollGrant::ServerInitiated, now).await
+}
+
+/// Table 7: `correlation_id` is REQUIRED when the authorization request carried one, and must
+/// be that one.
+pub fn check_correlation_id(params: &Params, request: &AcceptedRequest) -> Result<(), OAuthError> {
+    match (
+        params.raw("correlation_id"),
+        request.correlation_id.as_deref(),
+    ) {
+        (None, None) => Ok(()),
+        (Some(sent), Some(expected)) if sent == expected => Ok(()),
+        (None, Some(_)) => Err(OAuthError::invalid_request(
+            "Required parameter correlation_id is missing",
+        )),
+        _ => Err(OAuthError::invalid_request(
+            "Malformed request: correlation_id does not match the authorization request",
+        )),
+    }
+}
+
+/// Table 18 for a transaction that ended without tokens: the user's refusal is
+/// `access_denied`; an unreachable authenticator is `server_error` 503 ("Service is not
+/// available"); anything else `server_error` 500.
+pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
+    if state == TxState::Denied {
+        let description = outcome
+            .error_description
+            .clone()
+            .unwrap_or_else(|| "The end-user denied the authorization request".into());
+        return OAuthError::access_denied(description);
+    }
+    let unreachable = AuthOutcome::Unreachable.error().map(|(_, d)| d);
+    if outcome.error_description.as_deref() == unreachable {
+        OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
+    } else {
+        OAuthError::server_error("Internal server error")
+    }
+}
