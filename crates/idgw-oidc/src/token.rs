@@ -131,10 +131,13 @@ pub(crate) async fn poll_grant(
             "grant_type does not relate to this auth_req_id",
         ));
     }
-    if si {
-        polling::check_correlation_id(params, &request)?;
-    }
-    let result = poll_state(op, client, &row, &request, grant, now).await;
+    let result = match si {
+        true => match polling::check_correlation_id(params, &request) {
+            Ok(()) => poll_state(op, client, &row, &request, grant, now).await,
+            Err(e) => Err(e),
+        },
+        false => poll_state(op, client, &row, &request, grant, now).await,
+    };
     if si {
         return result
             .map(|mut body| {
