@@ -37,3 +37,23 @@ pub fn echoable(correlation_id: Option<&str>) -> Option<&str> {
         !c.is_empty() && c.len() <= MAX_CORRELATION_ID && !c.chars().any(char::is_control)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_two_si_response_types() {
+        assert!(is_si_response_type("mc_si_async_code"));
+        assert!(is_si_response_type("mc_si_polling"));
+        assert!(!is_si_response_type("code"));
+    }
+
+    #[test]
+    fn echoable_correlation_ids_are_bounded_and_printable() {
+        assert_eq!(echoable(Some("abc")), Some("abc"));
+        assert_eq!(echoable(Some("")), None);
+        assert_eq!(echoable(Some("a\nb")), None);
+        assert_eq!(echoable(Some(&"x".repeat(300))), None);
+    }
+}

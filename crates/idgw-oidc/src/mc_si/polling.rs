@@ -66,3 +66,56 @@ pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
         OAuthError::server_error("Internal server error")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(error: &AuthOutcome) -> StoredOutcome {
+        StoredOutcome {
+            amr: vec![],
+            auth_time: 0,
+            error: error.error().map(|(c, _)| c.as_str().to_string()),
+            error_description: error.error().map(|(_, d)| d.to_string()),
+        }
+    }
+
+    #[test]
+    fn failures_follow_table_18() {
+        let e = failure(TxState::Denied, &outcome(&AuthOutcome::Denied))
+            .in_dialect(crate::error::Dialect::MobileConnectSi);
+        assert_eq!(
+            (e.code, e.status().as_u16()),
+            (ErrorCode::AccessDenied, 400)
+        );
+        let e = failure(TxState::Failed, &outcome(&AuthOutcome::Unreachable));
+        assert_eq!(
+            (e.code.as_str(), e.status().as_u16()),
+            ("server_error", 503)
+        );
+        let failed = AuthOutcome::Failed { reason: "x".into() };
+        let e = failure(TxState::Failed, &outcome(&failed));
+        assert_eq!(
+            (e.code.as_str(), e.status().as_u16()),
+            ("server_error", 500)
+        );
+    }
+
+    #[test]
+    fn correlation_id_must_repeat_the_requests() {
+        let mut request: AcceptedRequest = serde_json::from_value(serde_json::json!({
+            "dialect": "mobile_connect_si", "delivery": "poll", "scope": "openid", "acr": "2",
+            "pin_required": false, "sub": "s", "nonce": null, "binding_message": null,
+            "display_text": "t", "client_notification_token": null, "notification_endpoint": null,
+            "client_req_id": null, "correlation_id": "c1", "hashed_login_hint": null, "interval": 1
+        }))
+        .unwrap();
+        let with = |v: &str| Params::from_form(v.as_bytes()).unwrap();
+        assert!(check_correlation_id(&with("correlation_id=c1"), &request).is_ok());
+        assert!(check_correlation_id(&with("correlation_id=c2"), &request).is_err());
+        assert!(check_correlation_id(&with(""), &request).is_err());
+        request.correlation_id = None;
+        assert!(check_correlation_id(&with(""), &request).is_ok());
+        assert!(check_correlation_id(&with("correlation_id=c1"), &request).is_err());
+    }
+}
