@@ -131,12 +131,13 @@ pub(crate) async fn poll_grant(
             "grant_type does not relate to this auth_req_id",
         ));
     }
-    let result = match si {
-        true => match polling::check_correlation_id(params, &request) {
-            Ok(()) => poll_state(op, client, &row, &request, grant, now).await,
-            Err(e) => Err(e),
-        },
-        false => poll_state(op, client, &row, &request, grant, now).await,
+    let checked = match si {
+        true => polling::check_correlation_id(params, &request),
+        false => Ok(()),
+    };
+    let result = match checked {
+        Ok(()) => poll_state(op, client, &row, &request, grant, now).await,
+        Err(e) => Err(e),
     };
     if si {
         return result

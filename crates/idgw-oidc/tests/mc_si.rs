@@ -506,6 +506,16 @@ async fn t12_signature_validation_failed() {
 }
 
 #[tokio::test]
+async fn oversized_request_object_is_rejected() {
+    rejects(
+        |o| o["padding"] = json!("x".repeat(9000)),
+        400,
+        "invalid_request",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn t12_multiple_requests_for_the_same_msisdn() {
     let h = Harness::start().await;
     start_polling(&h, SUBSCRIBER, "busy1").await;
