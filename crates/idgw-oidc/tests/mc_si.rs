@@ -775,6 +775,12 @@ async fn t13_plain_msisdn_not_allowed_for_this_sp() {
 }
 
 #[tokio::test]
+async fn t13_sp_captured_consent_acr_0_not_allowed() {
+    rejects(|o| o["acr_values"] = json!("0"), 400, "access_denied").await;
+    rejects(|o| o["acr_values"] = json!("0 2"), 400, "access_denied").await;
+}
+
+#[tokio::test]
 async fn mc_authz_requires_binding_message_client_name_and_context() {
     for missing in ["binding_message", "client_name", "context"] {
         rejects(

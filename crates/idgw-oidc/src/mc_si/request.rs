@@ -198,6 +198,15 @@ async fn validate(
                 ))
             }
         };
+    // Table 13: idgw always captures consent itself; an SP-captured consent (acr 0) is refused.
+    if params
+        .get("acr_values")
+        .is_some_and(|v| v.split(' ').any(|a| a == "0"))
+    {
+        return Err(OAuthError::access_denied(
+            "SP is not allowed to capture the consent",
+        ));
+    }
     let (acr, pin_required) = params
         .get("acr_values")
         .and_then(choose_acr)
