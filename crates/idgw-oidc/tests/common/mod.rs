@@ -3,6 +3,8 @@
 //! `Authenticator` whose outcomes the test decides. The double exists only in tests.
 #![allow(dead_code)]
 
+pub mod si;
+
 use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::HeaderMap;

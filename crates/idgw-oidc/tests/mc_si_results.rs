@@ -1,0 +1,336 @@
+//! Mobile Connect SI: one test per implemented row of Table 15 (error notifications) and
+//! Table 18 (polling errors), each checking the HTTP status, `error` and `correlation_id`.
+
+mod common;
+
+use common::si::*;
+use common::*;
+use idgw_oidc::authenticator::AuthOutcome;
+use reqwest::StatusCode;
+use serde_json::json;
+
+// ---- Table 15: error notifications (Table 14 fields) --------------------------------------
+
+/// Starts a notification-mode transaction, ends it with `outcome`, returns the notification.
+async fn notified_error(outcome: AuthOutcome, error: &str, description: &str) {
+    let h = Harness::start().await;
+    let (status, ack) = si(&h, &object(&h, ASYNC, SUBSCRIBER, "e15")).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    h.auth.answer(SUBSCRIBER, outcome).await;
+    let got = h.receiver.wait("/si-notify", 1, 5).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].authorization.as_deref(), Some("Bearer cnt-si"));
+    assert_eq!(
+        got[0].body,
+        json!({
+            "auth_req_id": ack["auth_req_id"], "correlation_id": "corr-e15",
+            "error": error, "error_description": description,
+        })
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t15_authenticator_unreachable() {
+    notified_error(
+        AuthOutcome::Unreachable,
+        "server_error",
+        "Service is not available",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn t15_expiration_in_server() {
+    notified_error(
+        AuthOutcome::Expired,
+        "server_error",
+        "Service is not available",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn t15_system_connection_problem_or_unexpected_error() {
+    let failed = AuthOutcome::Failed {
+        reason: "MSSP connection refused".into(),
+    };
+    notified_error(failed, "server_error", "Internal server error").await;
+}
+
+#[tokio::test]
+async fn user_refusal_is_notified_as_access_denied() {
+    notified_error(
+        AuthOutcome::Denied,
+        "access_denied",
+        "The end-user denied the authorization request",
+    )
+    .await;
+}
+
+// ---- Table 18: Polling Request errors -----------------------------------------------------
+
+#[tokio::test]
+async fn t18_auth_req_id_not_recognised() {
+    let h = Harness::start().await;
+    let form = poll_form(&h, "no-such-auth-req-id", "corr-x");
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_grant",
+        Some("corr-x"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_auth_req_id_missing() {
+    let h = Harness::start().await;
+    let mut form = poll_form(&h, "x", "corr-x");
+    set(&mut form, "auth_req_id", None);
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-x"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_authorization_pending() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    let form = poll_form(&h, &id, "corr-t18");
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "authorization_pending",
+        Some("corr-t18"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_slow_down() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    let _ = poll_si(&h, &poll_form(&h, &id, "corr-t18")).await;
+    let form = poll_form(&h, &id, "corr-t18");
+    expect(poll_si(&h, &form).await, 400, "slow_down", Some("corr-t18"));
+    h.stop().await;
+}
+
+/// Ends a polling transaction with `outcome` and expects `error` at the next poll.
+async fn polled_after(outcome: AuthOutcome, status: u16, error: &str) {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    h.auth.answer(SUBSCRIBER, outcome).await;
+    let form = poll_form(&h, &id, "corr-t18");
+    for _ in 0..50 {
+        let got = poll_si(&h, &form_again(&h, &form)).await;
+        if got.1["error"] != "authorization_pending" && got.1["error"] != "slow_down" {
+            expect(got, status, error, Some("corr-t18"));
+            h.stop().await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    panic!("still pending");
+}
+
+/// `form` with a fresh client assertion (each is single-use, Table 8).
+fn form_again(h: &Harness, form: &[(String, String)]) -> Vec<(String, String)> {
+    let mut form = form.to_vec();
+    let id = form
+        .iter()
+        .find(|(n, _)| n == "auth_req_id")
+        .unwrap()
+        .1
+        .clone();
+    set(
+        &mut form,
+        "client_assertion",
+        Some(&assertion(h, "si", &id)),
+    );
+    form
+}
+
+#[tokio::test]
+async fn t18_auth_req_id_expired() {
+    polled_after(AuthOutcome::Expired, 400, "expired_token").await;
+}
+
+#[tokio::test]
+async fn t18_unsupported_parameter_value() {
+    let h = Harness::start().await;
+    let mut form = poll_form(&h, "x", "corr-x");
+    set(&mut form, "client_assertion_type", Some("urn:example:saml"));
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-x"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_malformed_request() {
+    let h = Harness::start().await;
+    let mut form = poll_form(&h, "x", "corr-x");
+    form.push(("auth_req_id".into(), "y".into()));
+    // The body cannot be parsed, so there is no correlation_id to echo.
+    expect(poll_si(&h, &form).await, 400, "invalid_request", None);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_client_id_does_not_correspond_to_auth_req_id() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    let mut form = poll_form(&h, &id, "corr-t18");
+    set(&mut form, "client_id", Some("si-noplain"));
+    let other = assertion(&h, "si-noplain", &id);
+    set(&mut form, "client_assertion", Some(&other));
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-t18"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_client_id_missing() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    let mut form = poll_form(&h, &id, "corr-t18");
+    set(&mut form, "client_id", None);
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-t18"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_client_authentication_failed() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    let mut form = poll_form(&h, &id, "corr-t18");
+    let now = now_s();
+    let forged = sign_rs256(
+        &rsa_key("si-1"),
+        &json!({"iss": "si", "sub": "si", "aud": format!("{}/token", h.base), "jti": "f1",
+            "exp": now + 60, "iat": now}),
+    );
+    set(&mut form, "client_assertion", Some(&forged));
+    expect(
+        poll_si(&h, &form).await,
+        401,
+        "invalid_client",
+        Some("corr-t18"),
+    );
+    // A replayed assertion fails too (Table 8: single use).
+    let form = poll_form(&h, &id, "corr-t18");
+    let _ = poll_si(&h, &form).await;
+    expect(
+        poll_si(&h, &form).await,
+        401,
+        "invalid_client",
+        Some("corr-t18"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_grant_type_missing() {
+    let h = Harness::start().await;
+    let mut form = poll_form(&h, "x", "corr-x");
+    set(&mut form, "grant_type", None);
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-x"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_grant_type_does_not_relate_to_auth_req_id() {
+    let h = Harness::start().await;
+    let (status, ack) = si(&h, &object(&h, ASYNC, SUBSCRIBER, "t18")).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    let form = poll_form(&h, ack["auth_req_id"].as_str().unwrap(), "corr-t18");
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_grant",
+        Some("corr-t18"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_grant_type_invalid() {
+    let h = Harness::start().await;
+    let mut form = poll_form(&h, "x", "corr-x");
+    set(
+        &mut form,
+        "grant_type",
+        Some("urn:openid:params:mc:grant-type:bogus"),
+    );
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "unsupported_grant_type",
+        Some("corr-x"),
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_authenticator_unreachable() {
+    polled_after(AuthOutcome::Unreachable, 503, "server_error").await;
+}
+
+#[tokio::test]
+async fn t18_system_connection_problem_or_unexpected_error() {
+    let failed = AuthOutcome::Failed {
+        reason: "MSSP connection refused".into(),
+    };
+    polled_after(failed, 500, "server_error").await;
+}
+
+#[tokio::test]
+async fn user_refusal_is_polled_as_access_denied() {
+    polled_after(AuthOutcome::Denied, 400, "access_denied").await;
+}
+
+#[tokio::test]
+async fn polling_correlation_id_must_match_the_request() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    // Once the transaction is known, the echo is its correlation_id (Table 17).
+    let mut form = poll_form(&h, &id, "corr-other");
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-t18"),
+    );
+    form = poll_form(&h, &id, "corr-t18");
+    set(&mut form, "correlation_id", None);
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-t18"),
+    );
+    h.stop().await;
+}
