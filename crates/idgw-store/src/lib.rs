@@ -8,6 +8,7 @@
 mod migrate;
 mod model;
 mod postgres;
+mod rows;
 mod sqlite;
 
 pub use model::*;

@@ -6,7 +6,8 @@ mod outbox;
 mod rows;
 
 use self::rows::{
-    insert_token_in, is_unique_violation, now_ms, token_row, transaction_row, TX_COLUMNS,
+    insert_token_in, is_unique_violation, now_ms, token_row, transaction_row, TOKEN_COLUMNS,
+    TX_COLUMNS,
 };
 
 use crate::{
@@ -415,10 +416,9 @@ impl Store for SqliteStore {
     }
 
     async fn token(&self, token_hash: &[u8]) -> Result<Option<TokenRow>> {
-        let row = sqlx::query(
-            "SELECT token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at
-             FROM tokens WHERE token_hash = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?"
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;

@@ -1,80 +1,18 @@
-//! Reading SQLite rows into model types, and the statements several methods share.
+//! The SQLite statements several methods share; the row mapping is shared by every
+//! backend (`crate::rows`).
 
-use crate::{
-    Millis, OutboxItem, OutboxState, Result, StoreError, TokenKind, TokenRow, TransactionRow,
-    TxState,
+use crate::{Result, TokenRow};
+use sqlx::{Sqlite, Transaction};
+
+pub(super) use crate::rows::{
+    is_unique_violation, now_ms, outbox_row, token_row, transaction_row, OUTBOX_COLUMNS,
+    TOKEN_COLUMNS, TX_COLUMNS,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
-
-pub(super) fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-pub(super) fn transaction_row(row: &SqliteRow) -> Result<TransactionRow> {
-    let state: String = row.try_get("state")?;
-    Ok(TransactionRow {
-        auth_req_id: row.try_get("auth_req_id")?,
-        client_id: row.try_get("client_id")?,
-        msisdn: row.try_get("msisdn")?,
-        state: TxState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
-        request: row.try_get("request")?,
-        outcome: row.try_get("outcome")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        completed_at: row.try_get("completed_at")?,
-    })
-}
-
-pub(super) fn token_row(row: &SqliteRow) -> Result<TokenRow> {
-    let kind: String = row.try_get("kind")?;
-    Ok(TokenRow {
-        token_hash: row.try_get("token_hash")?,
-        kind: match kind.as_str() {
-            "access" => TokenKind::Access,
-            "refresh" => TokenKind::Refresh,
-            other => return Err(StoreError::Corrupt(format!("token kind {other}"))),
-        },
-        client_id: row.try_get("client_id")?,
-        auth_req_id: row.try_get("auth_req_id")?,
-        grant: row.try_get("grant_data")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
-
-pub(super) fn outbox_row(row: &SqliteRow) -> Result<OutboxItem> {
-    let state: String = row.try_get("state")?;
-    Ok(OutboxItem {
-        id: row.try_get("id")?,
-        auth_req_id: row.try_get("auth_req_id")?,
-        url: row.try_get("url")?,
-        bearer: row.try_get("bearer")?,
-        body: row.try_get("body")?,
-        state: OutboxState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox state {state}")))?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        deadline: row.try_get("deadline")?,
-        last_status: row.try_get("last_status")?,
-        last_error: row.try_get("last_error")?,
-    })
-}
 
 pub(super) async fn insert_token_in(tx: &mut Transaction<'_, Sqlite>, t: &TokenRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO tokens (token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
     .bind(&t.token_hash)
     .bind(t.kind.as_str())
     .bind(&t.client_id)
@@ -87,7 +25,3 @@ pub(super) async fn insert_token_in(tx: &mut Transaction<'_, Sqlite>, t: &TokenR
     .await?;
     Ok(())
 }
-
-pub(super) const TX_COLUMNS: &str =
-    "auth_req_id, client_id, msisdn, state, request, outcome, created_at, expires_at, completed_at";
-pub(super) const OUTBOX_COLUMNS: &str = "id, auth_req_id, url, bearer, body, state, attempts, next_attempt_at, deadline, last_status, last_error";
