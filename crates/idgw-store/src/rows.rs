@@ -24,20 +24,7 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// A row whose columns decode into the types the model uses.
-pub(crate) trait ModelRow: Row
-where
-    for<'c> &'c str: ColumnIndex<Self>,
-    for<'r> String: Decode<'r, Self::Database> + Type<Self::Database>,
-    for<'r> i64: Decode<'r, Self::Database> + Type<Self::Database>,
-    for<'r> Vec<u8>: Decode<'r, Self::Database> + Type<Self::Database>,
-{
-}
-
-impl ModelRow for sqlx::sqlite::SqliteRow {}
-impl ModelRow for sqlx::postgres::PgRow {}
-
-pub(crate) fn transaction_row<R: ModelRow>(row: &R) -> Result<TransactionRow>
+pub(crate) fn transaction_row<R: Row>(row: &R) -> Result<TransactionRow>
 where
     for<'c> &'c str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
@@ -59,7 +46,7 @@ where
     })
 }
 
-pub(crate) fn token_row<R: ModelRow>(row: &R) -> Result<TokenRow>
+pub(crate) fn token_row<R: Row>(row: &R) -> Result<TokenRow>
 where
     for<'c> &'c str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
@@ -83,7 +70,7 @@ where
     })
 }
 
-pub(crate) fn outbox_row<R: ModelRow>(row: &R) -> Result<OutboxItem>
+pub(crate) fn outbox_row<R: Row>(row: &R) -> Result<OutboxItem>
 where
     for<'c> &'c str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
