@@ -56,16 +56,11 @@ impl CardDirectory for StoreCards {
 #[async_trait]
 impl CounterStore for StoreCounters {
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64, PlatformError> {
-        let next = self
-            .0
+        // A value past the 5-byte CNTR range is refused by the platform (`Cntr::new`).
+        self.0
             .next_mt_counter(iccid, kvn)
             .await
-            .map_err(store_error)?;
-        // A 5-byte CNTR (TS 102 225 5.1.1) must not wrap.
-        if next > 0xFF_FFFF_FFFF {
-            return Err(PlatformError::CounterExhausted(iccid.to_string()));
-        }
-        Ok(next)
+            .map_err(store_error)
     }
 
     async fn accept_mo_counter(
