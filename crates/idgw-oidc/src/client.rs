@@ -88,8 +88,17 @@ pub enum ClientError {
     NoClientId,
     #[error("{0} requires a client_secret")]
     NoSecret(&'static str),
-    #[error("private_key_jwt and signed requests need jwks (jwks_uri is not fetched yet)")]
+    #[error("private_key_jwt and signed requests need jwks or jwks_uri")]
     NoKeys,
+    #[error("jwks and jwks_uri are mutually exclusive (OIDC Dynamic Registration 2)")]
+    BothJwks,
+    #[error("sector_identifier_uri: {0}")]
+    SectorIdentifier(String),
+    #[error("sector_identifier_uri {sector_identifier_uri} does not list {missing}")]
+    NotInSector {
+        missing: String,
+        sector_identifier_uri: String,
+    },
     #[error("bad jwks: {0}")]
     Jwks(String),
     #[error("ping and push clients need backchannel_client_notification_endpoint")]
@@ -135,6 +144,11 @@ impl Client {
             .or(self.metadata.client_name.as_ref())
             .map(String::as_str)
             .unwrap_or(&self.metadata.client_id)
+    }
+
+    /// Whether the client registered keys to verify what it signs (`jwks` or `jwks_uri`).
+    pub fn has_keys(&self) -> bool {
+        !self.keys.is_empty() || self.metadata.jwks_uri.is_some()
     }
 
     pub fn allows_scope(&self, scope: &str) -> bool {
@@ -205,13 +219,16 @@ impl Client {
                 return Err(ClientError::Alg(alg.clone()));
             }
         }
+        if m.jwks.is_some() && m.jwks_uri.is_some() {
+            return Err(ClientError::BothJwks);
+        }
         let keys = match &m.jwks {
             Some(jwks) => KeySet::from_jwks(jwks).map_err(ClientError::Jwks)?,
             None => KeySet::default(),
         };
         let needs_keys = m.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt
             || m.backchannel_authentication_request_signing_alg.is_some();
-        if needs_keys && keys.is_empty() {
+        if needs_keys && keys.is_empty() && m.jwks_uri.is_none() {
             return Err(ClientError::NoKeys);
         }
         if m.backchannel_token_delivery_mode != DeliveryMode::Poll

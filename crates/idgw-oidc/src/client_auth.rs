@@ -3,6 +3,7 @@
 //! and `private_key_jwt`. The client must use the method it registered.
 
 use crate::client::{secret_matches, AuthMethod, Client};
+use crate::client_keys::KeysError;
 use crate::error::OAuthError;
 use crate::jose::{audience_matches, numeric_claim, SUPPORTED_ALGS};
 use crate::params::Params;
@@ -197,10 +198,16 @@ async fn verify_assertion(
         Some(alg) => vec![alg.as_str()],
         None => SUPPORTED_ALGS.to_vec(),
     };
-    let (_, claims) = client
-        .keys
-        .verify(assertion, &allowed)
-        .map_err(|e| OAuthError::invalid_client(format!("client_assertion rejected: {e}")))?;
+    let (_, claims) = op
+        .client_keys
+        .verify(&client, assertion, &allowed, now)
+        .await
+        .map_err(|e| match e {
+            KeysError::Jose(e) => {
+                OAuthError::invalid_client(format!("client_assertion rejected: {e}"))
+            }
+            KeysError::Unavailable(e) => crate::request_object::unavailable_keys(&e),
+        })?;
     if claims.get("iss").and_then(|v| v.as_str()) != Some(client.id())
         || claims.get("sub").and_then(|v| v.as_str()) != Some(client.id())
     {

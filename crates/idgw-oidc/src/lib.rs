@@ -11,8 +11,10 @@ pub mod authenticator;
 pub mod backchannel;
 pub mod client;
 pub mod client_auth;
+pub mod client_keys;
 pub mod discovery;
 pub mod error;
+pub mod fetch;
 pub mod flow;
 pub mod hint;
 pub mod http;
@@ -25,6 +27,7 @@ pub mod params;
 pub mod polls;
 pub mod registry;
 pub mod request_object;
+pub mod sector;
 pub mod token;
 pub mod tokens;
 pub mod transaction;
@@ -52,6 +55,15 @@ pub struct OpConfig {
     pub access_token_ttl_s: u64,
     pub refresh_token_ttl_s: u64,
     pub id_token_ttl_s: u64,
+    /// Limits on fetching client documents (`jwks_uri`, `sector_identifier_uri`).
+    pub fetch: fetch::FetchPolicy,
+    /// Scopes published in discovery but out of service for now: requests for them get
+    /// `temporarily_unavailable` (503, Mobile Connect SI Table 12).
+    pub unavailable_scopes: Vec<String>,
+    /// The number ranges (MSISDN prefixes) this operator serves; empty: every number. An
+    /// unprovisioned MSISDN inside them is "not registered" for Mobile Connect, one outside
+    /// is an unknown user (Mobile Connect SI Table 13).
+    pub home_msisdn_prefixes: Vec<String>,
 }
 
 impl OpConfig {
@@ -65,6 +77,9 @@ impl OpConfig {
             access_token_ttl_s: 3600,
             refresh_token_ttl_s: 30 * 24 * 3600,
             id_token_ttl_s: 600,
+            fetch: fetch::FetchPolicy::default(),
+            unavailable_scopes: vec![],
+            home_msisdn_prefixes: vec![],
         }
     }
 
@@ -106,6 +121,8 @@ pub struct Op {
     pub store: Arc<dyn Store>,
     pub keys: Arc<KeyRing>,
     pub clients: ClientRegistry,
+    /// Keys of clients that registered a `jwks_uri`.
+    pub client_keys: client_keys::ClientKeys,
     pub authenticator: Arc<dyn Authenticator>,
     pub metrics: metrics::Metrics,
     pub polls: polls::PollTracker,
@@ -135,8 +152,10 @@ impl Op {
                 .await?,
         )
         .map_err(|_| idgw_store::StoreError::Corrupt("client_secret_hmac_key".into()))?;
+        let fetcher = fetch::Fetcher::new(config.fetch.clone());
         Ok(Arc::new(Op {
-            clients: ClientRegistry::new(store.clone(), secret_key),
+            clients: ClientRegistry::new(store.clone(), secret_key, fetcher.clone()),
+            client_keys: client_keys::ClientKeys::new(fetcher),
             config,
             store,
             keys: Arc::new(keys),

@@ -1,8 +1,12 @@
 //! Client registry: clients live in the store and are cached in memory, parsed once, so a
 //! request costs a map lookup. A cached entry is re-read after [`CACHE_TTL_MS`], so a client
 //! changed by `idgw client add` on another process takes effect without a restart.
+//!
+//! Registration (configuration or `idgw client add`) fetches the `sector_identifier_uri`
+//! document and refuses the client unless it lists the client's URIs ([`crate::sector`]).
 
 use crate::client::{hash_secret, Client, ClientError, ClientMetadata};
+use crate::fetch::Fetcher;
 use idgw_store::{ClientRow, Millis, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -26,14 +30,17 @@ type CacheEntry = (Millis, Option<Arc<Client>>);
 pub struct ClientRegistry {
     store: Arc<dyn Store>,
     secret_key: Vec<u8>,
+    fetcher: Fetcher,
     cache: RwLock<HashMap<String, CacheEntry>>,
 }
 
 impl ClientRegistry {
-    pub fn new(store: Arc<dyn Store>, secret_key: Vec<u8>) -> ClientRegistry {
+    /// `fetcher` fetches `sector_identifier_uri` documents at registration.
+    pub fn new(store: Arc<dyn Store>, secret_key: Vec<u8>, fetcher: Fetcher) -> ClientRegistry {
         ClientRegistry {
             store,
             secret_key,
+            fetcher,
             cache: RwLock::new(HashMap::new()),
         }
     }
@@ -53,12 +60,14 @@ impl ClientRegistry {
             .as_ref()
             .map(|s| hash_secret(&self.secret_key, &s.0));
         let client_id = metadata.client_id.clone();
-        let client = Client::from_metadata(metadata, secret_hash).map_err(|source| {
-            RegistryError::Invalid {
-                client_id: client_id.clone(),
-                source,
-            }
-        })?;
+        let invalid = |source| RegistryError::Invalid {
+            client_id: client_id.clone(),
+            source,
+        };
+        let client = Client::from_metadata(metadata, secret_hash).map_err(invalid)?;
+        crate::sector::check(&self.fetcher, &client.metadata)
+            .await
+            .map_err(invalid)?;
         let row = ClientRow {
             client_id: client_id.clone(),
             secret_hash: client.secret_hash.clone(),

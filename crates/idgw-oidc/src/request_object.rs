@@ -3,6 +3,7 @@
 //! `aud` (the issuer), `iss` (the client_id), `exp`, `iat`, `nbf` and a single-use `jti`.
 
 use crate::client::Client;
+use crate::client_keys::KeysError;
 use crate::error::{Dialect, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, SUPPORTED_ALGS};
 use crate::params::Params;
@@ -34,10 +35,14 @@ pub async fn open(
         Some(alg) => vec![alg.as_str()],
         None => SUPPORTED_ALGS.to_vec(),
     };
-    let (_, claims) = client
-        .keys
-        .verify(jwt, &allowed)
-        .map_err(|e| invalid(format!("rejected: {e}")))?;
+    let (_, claims) = op
+        .client_keys
+        .verify(client, jwt, &allowed, now)
+        .await
+        .map_err(|e| match e {
+            KeysError::Jose(e) => invalid(format!("rejected: {e}")),
+            KeysError::Unavailable(e) => unavailable_keys(&e).in_dialect(dialect),
+        })?;
     let now_s = now / 1000;
     if !audience_matches(&claims, &[op.config.issuer.as_str()]) {
         return Err(invalid("aud must be the issuer".into()));
@@ -91,4 +96,14 @@ pub async fn open(
         params.insert(&name, value);
     }
     Ok(params)
+}
+
+/// The client's `jwks_uri` cannot be fetched: our connection problem, logged with its detail.
+pub fn unavailable_keys(detail: &str) -> OAuthError {
+    tracing::warn!(
+        code = "E_JWKS_UNAVAILABLE",
+        detail,
+        "no keys to verify a client's signature"
+    );
+    OAuthError::server_error("Connection problem: the client's jwks_uri cannot be fetched")
 }

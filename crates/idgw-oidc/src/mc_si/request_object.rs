@@ -7,7 +7,8 @@
 //! `jti` when present, else its signature, so a captured request cannot be replayed.
 
 use crate::client::Client;
-use crate::error::{Dialect, OAuthError};
+use crate::client_keys::KeysError;
+use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, sha256_hex, JoseFailure};
 use crate::params::Params;
 use crate::Op;
@@ -39,13 +40,21 @@ pub async fn open(op: &Op, client: &Client, jwt: &str, now: Millis) -> Result<Pa
         .ok_or_else(|| {
             OAuthError::unauthorized_client("no request_object_signing_alg is registered")
         })?;
-    let (_, claims) = client.keys.verify(jwt, &[alg]).map_err(|e| match e {
+    let verified = op.client_keys.verify(client, jwt, &[alg], now).await;
+    let (_, claims) = verified.map_err(|e| match e {
         // Table 12 row 1: the object is signed with credentials this client never registered.
-        JoseFailure::NoKey => OAuthError::invalid_client(
+        KeysError::Jose(JoseFailure::NoKey) => OAuthError::invalid_client(
             "The client is not authorised to make Mobile Connect requests (unknown signing key)",
         ),
-        JoseFailure::Alg(a) => invalid(format!("alg {a} is not the registered {alg}")),
-        other => invalid(format!("rejected: {other}")),
+        KeysError::Jose(JoseFailure::Alg(a)) => {
+            invalid(format!("alg {a} is not the registered {alg}"))
+        }
+        KeysError::Jose(other) => invalid(format!("rejected: {other}")),
+        // Table 12 "System connection problem": 503 server_error.
+        KeysError::Unavailable(e) => {
+            let e = crate::request_object::unavailable_keys(&e);
+            OAuthError::new(ErrorCode::ServerUnavailable, e.description)
+        }
     })?;
     // Table 13: iss and aud.
     if claims.get("iss").and_then(Value::as_str) != Some(client.id()) {

@@ -130,12 +130,43 @@ pub struct Received {
 }
 
 /// The client's notification endpoint: records every POST, answers with scripted statuses
-/// (204 when none is scripted).
+/// (204 when none is scripted). GETs serve the client's published documents (`jwks_uri`,
+/// `sector_identifier_uri`) from `documents`, counting fetches per path.
 #[derive(Default)]
 pub struct Receiver {
     pub received: Mutex<Vec<Received>>,
     pub statuses: Mutex<VecDeque<u16>>,
     pub arrived: Notify,
+    pub documents: Mutex<HashMap<String, Value>>,
+    pub fetches: Mutex<HashMap<String, usize>>,
+}
+
+impl Receiver {
+    /// Publishes `document` at `path` (GET).
+    pub fn publish(&self, path: &str, document: Value) {
+        self.documents
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), document);
+    }
+
+    /// How many times `path` was fetched.
+    pub fn fetched(&self, path: &str) -> usize {
+        self.fetches.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+async fn document(
+    State(r): State<Arc<Receiver>>,
+    uri: axum::http::Uri,
+) -> Result<axum::Json<Value>, StatusCode> {
+    *r.fetches
+        .lock()
+        .unwrap()
+        .entry(uri.path().to_string())
+        .or_default() += 1;
+    let doc = r.documents.lock().unwrap().get(uri.path()).cloned();
+    doc.map(axum::Json).ok_or(StatusCode::NOT_FOUND)
 }
 
 impl Receiver {
@@ -195,7 +226,7 @@ pub fn ec_key(kid: &str) -> Jwk {
     k
 }
 
-fn public_jwks(key: &Jwk) -> Value {
+pub fn public_jwks(key: &Jwk) -> Value {
     let mut public = key.to_public_key().unwrap();
     public.set_key_id(key.key_id().unwrap());
     json!({ "keys": [Value::Object(public.as_ref().clone())] })
@@ -227,7 +258,7 @@ pub fn sign_es256(key: &Jwk, claims: &Value) -> String {
 }
 
 /// A Mobile Connect SI client registration (SI Table 2).
-fn si_meta(id: &str, key: &Jwk, receiver_base: &str, plain: Option<bool>) -> ClientMetadata {
+pub fn si_meta(id: &str, key: &Jwk, receiver_base: &str, plain: Option<bool>) -> ClientMetadata {
     ClientMetadata {
         client_id: id.into(),
         client_name: Some(format!("{id} app")),
@@ -268,11 +299,26 @@ impl Harness {
         .await
     }
 
+    /// Starts an OP whose settings `edit` changes first.
+    pub async fn start_configured(edit: impl FnOnce(&mut OpConfig)) -> Harness {
+        let auth = Arc::new(TestAuthenticator::default());
+        Harness::launch("sqlite::memory:", auth, None, edit).await
+    }
+
     /// Starts an OP on `store_url`; `keys` carries client keys over a restart.
     pub async fn start_with(
         store_url: &str,
         auth: Arc<TestAuthenticator>,
         keys: Option<(Jwk, Jwk)>,
+    ) -> Harness {
+        Harness::launch(store_url, auth, keys, |_| {}).await
+    }
+
+    async fn launch(
+        store_url: &str,
+        auth: Arc<TestAuthenticator>,
+        keys: Option<(Jwk, Jwk)>,
+        edit: impl FnOnce(&mut OpConfig),
     ) -> Harness {
         let receiver = Arc::new(Receiver::default());
         let receiver_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -282,6 +328,9 @@ impl Harness {
         let store = idgw_store::open(store_url).await.unwrap();
         let mut config = OpConfig::new(&base);
         config.interval_s = 1;
+        // The client's documents are served by the receiver, on loopback.
+        config.fetch.allow_loopback = true;
+        edit(&mut config);
         let op = Op::new(config, store.clone(), auth.clone()).await.unwrap();
         let (jwt_key, signed_key) = keys.unwrap_or_else(|| (ec_key("jwt-1"), ec_key("signed-1")));
         let si_key = rsa_key("si-1");
@@ -400,7 +449,7 @@ impl Harness {
                 .unwrap();
         }));
         let recv_router = Router::new()
-            .fallback(axum::routing::post(receive))
+            .fallback(axum::routing::post(receive).get(document))
             .with_state(receiver.clone());
         let mut rx = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
