@@ -7,7 +7,7 @@ use crate::params::{Incoming, Params, MAX_BODY};
 use crate::{discovery, token, userinfo, Op};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -102,10 +102,8 @@ async fn si_authorize(
 }
 
 /// Mobile Connect SI requests "MUST use POST"; a GET is an `invalid_request` (SI Table 13).
-async fn si_authorize_get() -> Response {
-    OAuthError::invalid_request("GET request invalid serialization: use POST")
-        .in_dialect(crate::Dialect::MobileConnectSi)
-        .into_response()
+async fn si_authorize_get(RawQuery(query): RawQuery) -> Response {
+    crate::mc_si::request::get_not_allowed(query.as_deref()).into_response()
 }
 
 async fn token_endpoint(

@@ -332,12 +332,23 @@ async fn t13_acr_values_missing_or_invalid() {
 
 #[tokio::test]
 async fn t13_same_parameter_more_than_once() {
-    // The body cannot be parsed, so there is no correlation_id to echo.
+    // The body is not a valid request, but its correlation_id is still read and echoed.
     rejects_form(
         |_, f| f.push(("scope".into(), "openid mc_authn".into())),
         400,
         "invalid_request",
-        None,
+        ECHO,
+    )
+    .await;
+    // A repeated outer correlation_id: the Request Object's is echoed.
+    rejects_form(
+        |_, f| {
+            f.push(("correlation_id".into(), "a".into()));
+            f.push(("correlation_id".into(), "b".into()));
+        },
+        400,
+        "invalid_request",
+        ECHO,
     )
     .await;
 }
@@ -354,6 +365,8 @@ async fn t13_get_request() {
     let o = object(&h, ASYNC, SUBSCRIBER, "neg");
     let query = serde_urlencoded::to_string(form_for(&h, &o)).unwrap();
     let (s, v, _) = send(h.http.get(format!("{}/si-authorize?{query}", h.base))).await;
+    expect((s, v), 400, "invalid_request", ECHO);
+    let (s, v, _) = send(h.http.get(format!("{}/si-authorize", h.base))).await;
     expect((s, v), 400, "invalid_request", None);
     h.stop().await;
 }

@@ -32,9 +32,38 @@ pub async fn si_authorize(
     incoming: Incoming<'_>,
     now: Millis,
 ) -> Result<Acknowledgement, OAuthError> {
-    let (params, format) = Params::from_body(incoming.content_type, incoming.body)
-        .map_err(|e| e.in_dialect(DIALECT))?;
+    let (params, format) =
+        Params::from_body(incoming.content_type, incoming.body).map_err(|e| {
+            e.in_dialect(DIALECT)
+                .with_correlation_id(recover_correlation_id(incoming.body).as_deref())
+        })?;
     si_authorize_params(op, params, format, now).await
+}
+
+/// Table 13 "GET request invalid serialization": SI requests "MUST use POST". The query's
+/// `correlation_id` is echoed when it can be read.
+pub fn get_not_allowed(query: Option<&str>) -> OAuthError {
+    invalid("GET request invalid serialization: use POST")
+        .in_dialect(DIALECT)
+        .with_correlation_id(recover_correlation_id(query.unwrap_or("").as_bytes()).as_deref())
+}
+
+/// The `correlation_id` of form pairs that are not a valid request (a repeated parameter, a
+/// GET query): the outer one if sent once, else that of the Request Object if sent once.
+pub fn recover_correlation_id(form: &[u8]) -> Option<String> {
+    let (mut outer, mut request) = (vec![], vec![]);
+    for (name, value) in url::form_urlencoded::parse(form) {
+        match name.as_ref() {
+            "correlation_id" => outer.push(value.into_owned()),
+            "request" => request.push(value.into_owned()),
+            _ => {}
+        }
+    }
+    let once = |v: &[String]| match v {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
+    correlation_id_of(once(&outer).as_deref(), once(&request).as_deref())
 }
 
 /// An SI request whose body is already parsed (also reached from `/bc-authorize`).
@@ -59,14 +88,18 @@ pub async fn si_authorize_params(
 /// The `correlation_id` to echo in an error: the outer one, else the (possibly not yet
 /// verified) Request Object's; echoing it tells the sender nothing it did not send.
 fn echoed_correlation_id(params: &Params) -> Option<String> {
+    correlation_id_of(params.get("correlation_id"), params.get("request"))
+}
+
+fn correlation_id_of(outer: Option<&str>, request: Option<&str>) -> Option<String> {
     let from_object = || {
-        let claims = crate::jose::unverified_claims(params.get("request")?)?;
+        let claims = crate::jose::unverified_claims(request?)?;
         claims
             .get("correlation_id")
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    echoable(params.get("correlation_id"))
+    echoable(outer)
         .map(str::to_string)
         .or_else(from_object)
         .filter(|c| echoable(Some(c)).is_some())
@@ -101,7 +134,7 @@ async fn accept(
         .get(&client_id, now)
         .await?
         .ok_or_else(|| OAuthError::access_denied("Unknown client ID"))?;
-    if client.metadata.request_object_signing_alg.is_none() || client.keys.is_empty() {
+    if client.metadata.request_object_signing_alg.is_none() || !client.has_keys() {
         return Err(OAuthError::unauthorized_client(
             "The client is not allowed to make Mobile Connect service requests",
         ));
@@ -110,7 +143,7 @@ async fn accept(
         .get("scope")
         .ok_or_else(|| invalid("REQUIRED parameter scope is missing"))?
         .to_string();
-    check_scope(&client, &scope)?;
+    check_scope(op, &client, &scope)?;
     let jwt = outer
         .remove("request")
         .ok_or_else(|| invalid("REQUIRED parameter request is missing"))?;
@@ -134,7 +167,7 @@ async fn accept(
     validate(op, &client, &params, &response_type, &scope, now).await
 }
 
-fn check_scope(client: &Client, scope: &str) -> Result<(), OAuthError> {
+fn check_scope(op: &Op, client: &Client, scope: &str) -> Result<(), OAuthError> {
     if !scope.split(' ').any(|s| s == "openid") {
         return Err(OAuthError::invalid_scope(
             "REQUIRED scope value openid is missing",
@@ -148,6 +181,16 @@ fn check_scope(client: &Client, scope: &str) -> Result<(), OAuthError> {
         return Err(OAuthError::invalid_scope(format!(
             "Service is not available: scope {bad}"
         )));
+    }
+    // Table 12: a published scope the operator has taken out of service for now.
+    if let Some(down) = scope
+        .split(' ')
+        .find(|s| op.config.unavailable_scopes.iter().any(|u| u == s))
+    {
+        return Err(OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            format!("Service is not available temporarily: scope {down}"),
+        ));
     }
     Ok(())
 }
@@ -312,7 +355,7 @@ async fn validate(
             _ => invalid("Invalid value for login_hint (or) login_hint_token"),
         })?;
     if op.store.subscriber(&msisdn).await?.is_none() {
-        return Err(OAuthError::access_denied("Unknown User"));
+        return Err(not_a_subscriber(&op.config, &msisdn));
     }
 
     let cfg = &op.config;
@@ -371,6 +414,23 @@ async fn validate(
         expires_in,
         interval: (delivery == DeliveryMode::Poll).then_some(cfg.interval_s),
         correlation_id,
+    })
+}
+
+/// Table 13 for an MSISDN that is not a provisioned subscriber: inside the operator's number
+/// ranges it "belongs to the Operator, but Mobile Connect services are not enabled" (idgw does
+/// no on-the-fly registration: provisioning a subscriber enables Mobile Connect); outside them
+/// it is not this operator's user. Both are `access_denied`.
+fn not_a_subscriber(config: &crate::OpConfig, msisdn: &str) -> OAuthError {
+    let home = config.home_msisdn_prefixes.is_empty()
+        || config
+            .home_msisdn_prefixes
+            .iter()
+            .any(|p| msisdn.starts_with(p.as_str()));
+    OAuthError::access_denied(if home {
+        "User is not registered"
+    } else {
+        "Unknown User"
     })
 }
 
