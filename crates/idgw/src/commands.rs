@@ -1,6 +1,7 @@
 //! Provisioning commands: `idgw client`, `idgw subscriber`, `idgw keys`. They work on the
 //! store named by the configuration, also while a server runs on it.
 
+use crate::client_options::ClientOptions;
 use crate::config::Config;
 use crate::serve::open_store;
 use crate::ConfigArg;
@@ -15,10 +16,13 @@ use idgw_store::SubscriberRow;
 pub enum ClientCommand {
     /// Register or replace a client from a JSON registration document (OIDC Dynamic
     /// Registration / CIBA / Mobile Connect metadata names, with `client_id` and, for secret
-    /// methods, `client_secret`).
+    /// methods, `client_secret`) and/or the options below. A `sector_identifier_uri` is
+    /// fetched and must list the client's URIs.
     Add {
-        /// The JSON document, or `-` for standard input.
-        file: String,
+        /// The JSON document, or `-` for standard input; optional with `--client-id`.
+        file: Option<String>,
+        #[command(flatten)]
+        options: Box<ClientOptions>,
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -78,6 +82,7 @@ async fn client_registry(
         ClientRegistry::new(
             store.clone(),
             hex::decode(key).context("stored client key is corrupt")?,
+            idgw_oidc::fetch::Fetcher::new(config.op_config().fetch),
         ),
         store,
     ))
@@ -85,10 +90,19 @@ async fn client_registry(
 
 pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
     match cmd {
-        ClientCommand::Add { file, config } => {
+        ClientCommand::Add {
+            file,
+            options,
+            config,
+        } => {
             let config = Config::load(config.config.as_deref())?;
-            let metadata: ClientMetadata = serde_json::from_str(&read_document(&file)?)
-                .context("invalid client registration document")?;
+            let mut metadata: ClientMetadata = match &file {
+                Some(file) => serde_json::from_str(&read_document(file)?)
+                    .context("invalid client registration document")?,
+                None if options.client_id.is_some() => ClientMetadata::default(),
+                None => anyhow::bail!("give a registration document or --client-id"),
+            };
+            options.apply(&mut metadata)?;
             let (registry, _) = client_registry(&config).await?;
             let client = registry.register(metadata, idgw_oidc::now_ms()).await?;
             println!(

@@ -74,6 +74,13 @@ pub struct OpSettings {
     pub access_token_ttl: u64,
     pub refresh_token_ttl: u64,
     pub id_token_ttl: u64,
+    /// Let the OP fetch client documents (`jwks_uri`, `sector_identifier_uri`) from loopback
+    /// addresses, also over plain http: for development and tests only.
+    pub allow_loopback_fetch: bool,
+    /// Published scopes out of service for now (`temporarily_unavailable`, 503).
+    pub unavailable_scopes: Vec<String>,
+    /// MSISDN prefixes of the operator's number ranges (empty: every number).
+    pub home_msisdn_prefixes: Vec<String>,
 }
 
 impl Default for OpSettings {
@@ -87,6 +94,9 @@ impl Default for OpSettings {
             access_token_ttl: d.access_token_ttl_s,
             refresh_token_ttl: d.refresh_token_ttl_s,
             id_token_ttl: d.id_token_ttl_s,
+            allow_loopback_fetch: d.fetch.allow_loopback,
+            unavailable_scopes: d.unavailable_scopes,
+            home_msisdn_prefixes: d.home_msisdn_prefixes,
         }
     }
 }
@@ -115,6 +125,15 @@ pub struct Subscriber {
     /// CIBA `user_code` this subscriber knows (CIBA Core 7.1).
     #[serde(default)]
     pub user_code: Option<Secret>,
+    /// Whether Mobile Connect is enabled for this subscriber (default true). When false the
+    /// SIM is provisioned but the OP does not know the MSISDN as a subscriber: requests for
+    /// it get `access_denied` "User is not registered" (Mobile Connect SI Table 13).
+    #[serde(default = "enabled")]
+    pub mc_enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 fn default_handset() -> String {
@@ -313,6 +332,9 @@ impl Config {
         c.access_token_ttl_s = self.op.access_token_ttl;
         c.refresh_token_ttl_s = self.op.refresh_token_ttl;
         c.id_token_ttl_s = self.op.id_token_ttl;
+        c.fetch.allow_loopback = self.op.allow_loopback_fetch;
+        c.unavailable_scopes = self.op.unavailable_scopes.clone();
+        c.home_msisdn_prefixes = self.op.home_msisdn_prefixes.clone();
         c
     }
 }

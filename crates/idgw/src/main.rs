@@ -1,6 +1,7 @@
 //! `idgw`: the command line of the identity gateway (DESIGN.md section 3).
 
 mod admin;
+mod client_options;
 mod commands;
 mod config;
 mod demo;

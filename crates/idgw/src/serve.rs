@@ -58,6 +58,10 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     for s in &config.subscribers {
         let msisdn = idgw_oidc::hint::normalize_msisdn(&s.msisdn)
             .with_context(|| format!("subscriber msisdn {} is not an E.164 number", s.msisdn))?;
+        if !s.mc_enabled {
+            store.delete_subscriber(&msisdn).await?;
+            continue;
+        }
         let row = SubscriberRow {
             msisdn,
             user_code: s.user_code.as_ref().map(|c| c.0.clone()),
@@ -171,6 +175,7 @@ async fn add_demo(config: &mut Config, store: &dyn Store) -> anyhow::Result<()> 
             handset_delay_ms: 500,
             ota_keys: None,
             user_code: None,
+            mc_enabled: true,
         });
     }
     Ok(())
