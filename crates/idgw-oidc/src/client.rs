@@ -92,6 +92,8 @@ pub enum ClientError {
     NoKeys,
     #[error("jwks and jwks_uri are mutually exclusive (OIDC Dynamic Registration 2)")]
     BothJwks,
+    #[error("jwks_uri: {0}")]
+    JwksUri(String),
     #[error("sector_identifier_uri: {0}")]
     SectorIdentifier(String),
     #[error("sector_identifier_uri {sector_identifier_uri} does not list {missing}")]

@@ -68,6 +68,13 @@ impl ClientRegistry {
         crate::sector::check(&self.fetcher, &client.metadata)
             .await
             .map_err(invalid)?;
+        // A jwks_uri we would refuse to fetch is refused now, not at the first request.
+        if let Some(uri) = &client.metadata.jwks_uri {
+            self.fetcher
+                .vet(uri)
+                .await
+                .map_err(|e| invalid(ClientError::JwksUri(e.to_string())))?;
+        }
         let row = ClientRow {
             client_id: client_id.clone(),
             secret_hash: client.secret_hash.clone(),

@@ -196,6 +196,29 @@ async fn unknown_kid_refetches_at_most_once_per_interval_and_ttl_expires() {
     h.stop().await;
 }
 
+#[tokio::test]
+async fn a_jwks_uri_that_may_not_be_fetched_is_refused_at_registration() {
+    let h = Harness::start().await;
+    for uri in [
+        "https://10.0.0.1/jwks.json",
+        "https://169.254.169.254/jwks.json",
+    ] {
+        let meta = ClientMetadata {
+            jwks_uri: Some(uri.into()),
+            ..uri_meta(&h, "si-private")
+        };
+        let e =
+            h.op.clients
+                .register(meta, idgw_oidc::now_ms())
+                .await
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("jwks_uri") && e.contains("not allowed"), "{e}");
+    }
+    assert!(h.op.store.client("si-private").await.unwrap().is_none());
+    h.stop().await;
+}
+
 // ---- sector_identifier_uri (Table 2) -----------------------------------------------------
 
 fn sector_meta(h: &Harness) -> ClientMetadata {
