@@ -57,6 +57,8 @@ struct KeyVerifier {
 #[derive(Debug, Default)]
 pub struct KeySet {
     verifiers: Vec<KeyVerifier>,
+    /// How many JWKs yielded verifiers.
+    keys: usize,
 }
 
 impl KeySet {
@@ -89,6 +91,7 @@ impl KeySet {
             (None, "EC") if jwk.curve() == Some("P-256") => vec!["ES256"],
             _ => return Ok(()),
         };
+        self.keys += 1;
         for alg in algs {
             let verifier =
                 verifier_for(alg, jwk).map_err(|e| format!("key unusable for {alg}: {e}"))?;
@@ -121,6 +124,10 @@ impl KeySet {
             return Err(JoseFailure::Alg(alg));
         }
         let kid = header.claim("kid").and_then(Value::as_str);
+        // OIDC Core 10.1, Mobile Connect SI "Signing": with several keys a kid is required.
+        if kid.is_none() && self.keys > 1 {
+            return Err(JoseFailure::AmbiguousKey);
+        }
         let candidates: Vec<&KeyVerifier> = self
             .verifiers
             .iter()
@@ -129,8 +136,6 @@ impl KeySet {
         let verifier = match candidates.as_slice() {
             [] => return Err(JoseFailure::NoKey),
             [one] => one,
-            // Without a kid, several keys of the same alg are ambiguous (Mobile Connect SI).
-            _ if kid.is_none() => return Err(JoseFailure::AmbiguousKey),
             [first, ..] => first,
         };
         let (payload, header) =
@@ -194,6 +199,26 @@ mod tests {
             half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
+    }
+
+    #[test]
+    fn several_keys_need_a_kid() {
+        let (a, b) = (
+            Jwk::generate_ec_key(josekit::jwk::alg::ec::EcCurve::P256).unwrap(),
+            Jwk::generate_rsa_key(2048).unwrap(),
+        );
+        let public = |k: &Jwk| Value::Object(k.to_public_key().unwrap().as_ref().clone());
+        let signer = josekit::jws::ES256.signer_from_jwk(&a).unwrap();
+        let token =
+            josekit::jws::serialize_compact(br#"{"a":1}"#, &JwsHeader::new(), &signer).unwrap();
+        let one = KeySet::from_jwks(&serde_json::json!({ "keys": [public(&a)] })).unwrap();
+        assert!(one.verify(&token, SUPPORTED_ALGS).is_ok());
+        let two =
+            KeySet::from_jwks(&serde_json::json!({ "keys": [public(&a), public(&b)] })).unwrap();
+        assert!(matches!(
+            two.verify(&token, SUPPORTED_ALGS),
+            Err(JoseFailure::AmbiguousKey)
+        ));
     }
 
     #[test]
