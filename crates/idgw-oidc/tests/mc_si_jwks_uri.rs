@@ -155,6 +155,27 @@ async fn t12_system_connection_problem_when_the_keys_cannot_be_fetched() {
 }
 
 #[tokio::test]
+async fn t18_system_connection_problem_when_the_polling_client_keys_cannot_be_fetched() {
+    let h = Harness::start().await;
+    register_uri_client(&h, "si-uri").await;
+    let key = rsa_key("sp-1");
+    let now = now_s();
+    let assertion = json!({"iss": "si-uri", "sub": "si-uri", "aud": format!("{}/token", h.base),
+        "jti": "a-1", "exp": now + 60, "iat": now});
+    let form = vec![
+        ("grant_type".to_string(), GRANT.to_string()),
+        ("auth_req_id".into(), "any".into()),
+        ("client_id".into(), "si-uri".into()),
+        ("client_assertion_type".into(), JWT_BEARER.into()),
+        ("client_assertion".into(), sign_rs256(&key, &assertion)),
+    ];
+    let (status, body) = poll_si(&h, &form).await;
+    assert_eq!(status.as_u16(), 500, "{body}");
+    assert_eq!(body["error"], "server_error", "{body}");
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_kid_refetches_at_most_once_per_interval_and_ttl_expires() {
     let h = Harness::start().await;
     let (a, b, c) = (rsa_key("a"), rsa_key("b"), rsa_key("c"));
