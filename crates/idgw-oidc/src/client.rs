@@ -94,6 +94,10 @@ pub enum ClientError {
     BothJwks,
     #[error("jwks_uri: {0}")]
     JwksUri(String),
+    /// Mobile Connect SI Table 2 `notification_uris`, CIBA Core 4
+    /// `backchannel_client_notification_endpoint`: a target the fetch policy refuses.
+    #[error("notification URI: {0}")]
+    NotificationUri(String),
     #[error("sector_identifier_uri: {0}")]
     SectorIdentifier(String),
     #[error("sector_identifier_uri {sector_identifier_uri} does not list {missing}")]

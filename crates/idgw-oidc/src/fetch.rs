@@ -10,7 +10,8 @@
 //!   addresses, so a second DNS answer cannot point it elsewhere;
 //! - redirects are never followed; the answer is bounded in size and in time.
 //!
-//! [`Fetcher::vet`] checks a URL without fetching it (e.g. a redirect URI at registration).
+//! [`Fetcher::vet`] checks a URL without fetching it (e.g. a `jwks_uri` at registration);
+//! [`Fetcher::vet_literal`] checks it without resolving it either (a notification URI).
 
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -153,15 +154,7 @@ impl Fetcher {
 
     /// Whether `raw` may be fetched: scheme, then every address its host resolves to.
     pub async fn vet(&self, raw: &str) -> Result<Vetted, FetchError> {
-        let url = url::Url::parse(raw).map_err(|_| FetchError::BadUrl(raw.to_string()))?;
-        let scheme_ok = match url.scheme() {
-            "https" => true,
-            "http" => self.policy.allow_loopback,
-            _ => false,
-        };
-        if !scheme_ok || !url.username().is_empty() || url.password().is_some() {
-            return Err(FetchError::Scheme(raw.to_string()));
-        }
+        let url = self.scheme_checked(raw)?;
         let host = url
             .host_str()
             .ok_or_else(|| FetchError::BadUrl(raw.to_string()))?
@@ -179,12 +172,7 @@ impl Fetcher {
             return Err(FetchError::Resolve(raw.to_string()));
         }
         for addr in &addrs {
-            let allowed = match classify(addr.ip()) {
-                AddressClass::Public => url.scheme() == "https",
-                AddressClass::Loopback => self.policy.allow_loopback,
-                AddressClass::Forbidden => false,
-            };
-            if !allowed {
+            if !self.admits(classify(addr.ip()), url.scheme()) {
                 return Err(FetchError::ForbiddenAddress {
                     url: raw.to_string(),
                     addr: addr.ip(),
@@ -192,6 +180,58 @@ impl Fetcher {
             }
         }
         Ok(Vetted { url, addrs })
+    }
+
+    /// Whether `raw` is a target the policy admits, judged without resolving its host: the
+    /// scheme as in [`Fetcher::vet`], and, when the host is an IP address literal or
+    /// `localhost`, that address. For URLs registered now and called later (notification
+    /// URIs, Mobile Connect SI Table 2 `notification_uris`, CIBA Core 4
+    /// `backchannel_client_notification_endpoint`): the host may not resolve yet at
+    /// registration, but a literal private, link-local or (unless allowed) loopback address
+    /// is refused at once.
+    pub fn vet_literal(&self, raw: &str) -> Result<url::Url, FetchError> {
+        let url = self.scheme_checked(raw)?;
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            }
+            // A name: plain http only ever reaches loopback.
+            Some(url::Host::Domain(_)) if url.scheme() == "https" => return Ok(url),
+            Some(url::Host::Domain(_)) => return Err(FetchError::Scheme(raw.to_string())),
+            None => return Err(FetchError::BadUrl(raw.to_string())),
+        };
+        if !self.admits(classify(ip), url.scheme()) {
+            return Err(FetchError::ForbiddenAddress {
+                url: raw.to_string(),
+                addr: ip,
+            });
+        }
+        Ok(url)
+    }
+
+    /// `raw` parsed, with a scheme the policy allows and no credentials in it.
+    fn scheme_checked(&self, raw: &str) -> Result<url::Url, FetchError> {
+        let url = url::Url::parse(raw).map_err(|_| FetchError::BadUrl(raw.to_string()))?;
+        let scheme_ok = match url.scheme() {
+            "https" => true,
+            "http" => self.policy.allow_loopback,
+            _ => false,
+        };
+        if !scheme_ok || !url.username().is_empty() || url.password().is_some() {
+            return Err(FetchError::Scheme(raw.to_string()));
+        }
+        Ok(url)
+    }
+
+    /// Whether an address of `class` may be reached over `scheme`.
+    fn admits(&self, class: AddressClass, scheme: &str) -> bool {
+        match class {
+            AddressClass::Public => scheme == "https",
+            AddressClass::Loopback => self.policy.allow_loopback,
+            AddressClass::Forbidden => false,
+        }
     }
 
     /// GETs `raw` and returns its body, within the policy's limits.
@@ -361,6 +401,56 @@ mod tests {
         ));
         assert!(matches!(
             dev.vet("https://10.0.0.1/x").await,
+            Err(FetchError::ForbiddenAddress { .. })
+        ));
+    }
+
+    #[test]
+    fn literal_vetting_judges_addresses_without_resolving_names() {
+        let strict = Fetcher::default();
+        let dev = Fetcher::new(FetchPolicy {
+            allow_loopback: true,
+            ..FetchPolicy::default()
+        });
+        for fetcher in [&strict, &dev] {
+            assert!(fetcher.vet_literal("https://sp.example/notify").is_ok());
+            assert!(fetcher.vet_literal("https://93.184.216.34/n").is_ok());
+            for forbidden in [
+                "https://10.0.0.1/n",
+                "https://192.168.1.1/n",
+                "https://169.254.169.254/n",
+                "https://[fe80::1]/n",
+                "https://[::ffff:10.0.0.1]/n",
+            ] {
+                assert!(
+                    matches!(
+                        fetcher.vet_literal(forbidden),
+                        Err(FetchError::ForbiddenAddress { .. })
+                    ),
+                    "{forbidden}"
+                );
+            }
+            assert!(matches!(
+                fetcher.vet_literal("ftp://sp.example/n"),
+                Err(FetchError::Scheme(_))
+            ));
+        }
+        // Loopback (literal or localhost) only where allowed, then also over plain http.
+        for lo in [
+            "http://127.0.0.1:9/n",
+            "https://[::1]/n",
+            "http://localhost:9/n",
+        ] {
+            assert!(strict.vet_literal(lo).is_err(), "{lo}");
+            assert!(dev.vet_literal(lo).is_ok(), "{lo}");
+        }
+        // Plain http never reaches a name or a public address.
+        assert!(matches!(
+            dev.vet_literal("http://sp.example/n"),
+            Err(FetchError::Scheme(_))
+        ));
+        assert!(matches!(
+            dev.vet_literal("http://93.184.216.34/n"),
             Err(FetchError::ForbiddenAddress { .. })
         ));
     }

@@ -3,7 +3,9 @@
 //! changed by `idgw client add` on another process takes effect without a restart.
 //!
 //! Registration (configuration or `idgw client add`) fetches the `sector_identifier_uri`
-//! document and refuses the client unless it lists the client's URIs ([`crate::sector`]).
+//! document and refuses the client unless it lists the client's URIs ([`crate::sector`]), and
+//! refuses a `jwks_uri` or notification URI the fetch policy would not reach
+//! ([`crate::fetch`]).
 
 use crate::client::{hash_secret, Client, ClientError, ClientMetadata};
 use crate::fetch::Fetcher;
@@ -65,6 +67,13 @@ impl ClientRegistry {
             source,
         };
         let client = Client::from_metadata(metadata, secret_hash).map_err(invalid)?;
+        // Notification URIs are called later, with tokens: a target the fetch policy refuses
+        // (a literal private or link-local address, loopback unless allowed) is refused now.
+        for uri in client.registered_notification_urls() {
+            self.fetcher
+                .vet_literal(uri)
+                .map_err(|e| invalid(ClientError::NotificationUri(e.to_string())))?;
+        }
         crate::sector::check(&self.fetcher, &client.metadata)
             .await
             .map_err(invalid)?;

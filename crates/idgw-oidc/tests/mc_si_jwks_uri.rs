@@ -12,7 +12,7 @@ use idgw_oidc::client::{Client, ClientMetadata};
 use idgw_oidc::client_keys::{ClientKeys, KeysError, CACHE_TTL_MS};
 use idgw_oidc::fetch::{FetchPolicy, Fetcher};
 use idgw_oidc::jose::JoseFailure;
-use idgw_oidc::registry::RegistryError;
+use idgw_oidc::registry::{ClientRegistry, RegistryError};
 use josekit::jwk::Jwk;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -237,6 +237,54 @@ async fn a_jwks_uri_that_may_not_be_fetched_is_refused_at_registration() {
         assert!(e.contains("jwks_uri") && e.contains("not allowed"), "{e}");
     }
     assert!(h.op.store.client("si-private").await.unwrap().is_none());
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn notification_uris_the_policy_refuses_fail_registration() {
+    let h = Harness::start().await;
+    for uri in [
+        "https://10.0.0.1/notify",
+        "https://169.254.169.254/notify",
+        "https://[fe80::1]/notify",
+        "https://192.168.0.10/notify",
+    ] {
+        // Table 2 notification_uris, and the CIBA push endpoint.
+        let si = ClientMetadata {
+            notification_uris: vec![uri.into()],
+            ..uri_meta(&h, "si-private")
+        };
+        let push = ClientMetadata {
+            notification_uris: vec![],
+            backchannel_token_delivery_mode: idgw_oidc::client::DeliveryMode::Push,
+            backchannel_client_notification_endpoint: Some(uri.into()),
+            ..uri_meta(&h, "si-private")
+        };
+        for meta in [si, push] {
+            let e = register(&h, meta).await.unwrap_err().to_string();
+            assert!(e.contains("notification URI") && e.contains(uri), "{e}");
+        }
+    }
+    assert!(h.op.store.client("si-private").await.unwrap().is_none());
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn loopback_notification_uris_need_allow_loopback() {
+    let h = Harness::start().await;
+    let meta = uri_meta(&h, "si-loopback");
+    assert!(meta.notification_uris[0].starts_with("http://127.0.0.1:"));
+    let store = idgw_store::open("sqlite::memory:").await.unwrap();
+    let strict = ClientRegistry::new(store.clone(), vec![7; 32], Fetcher::default());
+    let e = strict
+        .register(meta.clone(), idgw_oidc::now_ms())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("notification URI"), "{e}");
+    assert!(store.client("si-loopback").await.unwrap().is_none());
+    // The harness's policy allows loopback: the same registration succeeds.
+    register(&h, meta).await.unwrap();
     h.stop().await;
 }
 
