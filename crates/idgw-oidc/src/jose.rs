@@ -168,6 +168,44 @@ pub fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
     }
 }
 
+/// The first claim name a compact JWS's payload holds more than once. RFC 7519 4 lets a
+/// parser either reject such a JWT or keep the last value; JSON maps keep the last one
+/// silently, so a caller that must refuse repeated parameters asks here.
+pub fn repeated_claim(token: &str) -> Option<String> {
+    let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1)?).ok()?;
+    serde_json::from_slice::<RepeatedName>(&payload).ok()?.0
+}
+
+/// Deserializes a JSON object's member names only, remembering the first one repeated.
+struct RepeatedName(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for RepeatedName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RepeatedName, D::Error> {
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = RepeatedName;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RepeatedName, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                let mut repeated = None;
+                while let Some(name) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if !seen.insert(name.clone()) && repeated.is_none() {
+                        repeated = Some(name);
+                    }
+                }
+                Ok(RepeatedName(repeated))
+            }
+        }
+        d.deserialize_map(Names)
+    }
+}
+
 /// Reads a numeric date claim (RFC 7519 2), seconds since the epoch.
 pub fn numeric_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
     claims
@@ -190,6 +228,17 @@ pub fn audience_matches(claims: &Map<String, Value>, expected: &[&str]) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_claim_names_are_found() {
+        let jws = |payload: &str| format!("e30.{}.sig", b64(payload.as_bytes()));
+        assert_eq!(
+            repeated_claim(&jws(r#"{"a":1,"b":{"a":2},"a":3}"#)).as_deref(),
+            Some("a")
+        );
+        assert_eq!(repeated_claim(&jws(r#"{"a":1,"b":{"a":2}}"#)), None);
+        assert_eq!(repeated_claim("not-a-jws"), None);
+    }
 
     #[test]
     fn at_hash_matches_oidc_core_example() {

@@ -94,6 +94,12 @@ pub async fn open(op: &Op, client: &Client, jwt: &str, now: Millis) -> Result<Pa
     if exp - iat.unwrap_or(now_s).min(now_s) > MAX_LIFETIME_S {
         return Err(invalid("lifetime exceeds 60 minutes"));
     }
+    // Table 13 "Same parameter exists multiple times": a claim repeated in the object.
+    if let Some(name) = crate::jose::repeated_claim(jwt) {
+        return Err(invalid(format!(
+            "Malformed request: claim {name} appears more than once"
+        )));
+    }
     if claims.contains_key("request") || claims.contains_key("request_uri") {
         return Err(invalid("must not contain request or request_uri"));
     }
