@@ -93,13 +93,20 @@ async fn t12_client_id_unknown() {
 
 #[tokio::test]
 async fn t12_client_id_not_matching_the_object() {
-    rejects_form(
-        |_, f| set(f, "client_id", Some("si-noplain")),
+    // Signed by si-noplain (iss), which names si as client_id inside.
+    let body = rejects_form(
+        |h, f| {
+            let mut o = object(h, ASYNC, SUBSCRIBER, "neg");
+            o["iss"] = json!("si-noplain");
+            set(f, "client_id", Some("si-noplain"));
+            set(f, "request", Some(&sign_rs256(&key(h), &o)));
+        },
         400,
         "invalid_request",
         ECHO,
     )
     .await;
+    says(&body, "ambiguous client ID");
 }
 
 #[tokio::test]
@@ -125,13 +132,14 @@ async fn t12_scope_without_openid() {
 
 #[tokio::test]
 async fn t12_scope_not_matching_the_object() {
-    rejects_form(
+    let body = rejects_form(
         |_, f| set(f, "scope", Some("openid mc_authn phone")),
         400,
         "invalid_request",
         ECHO,
     )
     .await;
+    says(&body, "ambiguous scope");
 }
 
 #[tokio::test]
@@ -177,12 +185,8 @@ async fn t12_signature_validation_failed() {
     rejects_form(
         |h, f| {
             let signer = josekit::jws::PS256.signer_from_jwk(&key(h)).unwrap();
-            let mut header = josekit::jws::JwsHeader::new();
-            header.set_key_id("si-1");
             let o = object(h, ASYNC, SUBSCRIBER, "neg");
-            let jwt = josekit::jws::serialize_compact(o.to_string().as_bytes(), &header, &signer)
-                .unwrap();
-            set(f, "request", Some(&jwt));
+            set(f, "request", Some(&signed_by(&signer, &o)));
         },
         400,
         "invalid_request",
@@ -191,27 +195,99 @@ async fn t12_signature_validation_failed() {
     .await;
 }
 
+/// `o` signed by `signer` under the registered key's kid (an alg other than RS256).
+fn signed_by(signer: &dyn josekit::jws::JwsSigner, o: &Value) -> String {
+    let mut header = josekit::jws::JwsHeader::new();
+    header.set_key_id("si-1");
+    josekit::jws::serialize_compact(o.to_string().as_bytes(), &header, signer).unwrap()
+}
+
+#[tokio::test]
+async fn request_object_alg_none_or_symmetric_is_refused() {
+    // Unsigned (alg none), and HS256 keyed with the client's public key (alg confusion).
+    let body = rejects_form(
+        |h, f| {
+            let o = object(h, ASYNC, SUBSCRIBER, "neg");
+            let header = idgw_oidc::jose::b64(br#"{"alg":"none","typ":"JWT"}"#);
+            let payload = idgw_oidc::jose::b64(o.to_string().as_bytes());
+            set(f, "request", Some(&format!("{header}.{payload}.")));
+        },
+        400,
+        "invalid_request",
+        ECHO,
+    )
+    .await;
+    says(&body, "alg none");
+    let body = rejects_form(
+        |h, f| {
+            let public = public_jwks(&key(h)).to_string();
+            let signer = josekit::jws::HS256
+                .signer_from_bytes(public.as_bytes())
+                .unwrap();
+            let o = object(h, ASYNC, SUBSCRIBER, "neg");
+            set(f, "request", Some(&signed_by(&signer, &o)));
+        },
+        400,
+        "invalid_request",
+        ECHO,
+    )
+    .await;
+    says(&body, "alg HS256");
+}
+
 #[tokio::test]
 async fn oversized_request_object_is_rejected() {
-    rejects(
+    let body = rejects(
         |o| o["padding"] = json!("x".repeat(9000)),
         400,
         "invalid_request",
     )
     .await;
+    says(&body, "too large");
 }
 
 #[tokio::test]
 async fn t12_multiple_requests_for_the_same_msisdn() {
     let h = Harness::start().await;
     start_polling(&h, SUBSCRIBER, "busy1").await;
-    expect(
+    let body = expect(
         si(&h, &object(&h, POLLING, SUBSCRIBER, "busy2")).await,
         500,
         "server_error",
         Some("corr-busy2"),
     );
+    says(&body, "busy with another transaction");
+    assert_eq!(h.op.store.pending_transactions().await.unwrap().len(), 1);
     h.stop().await;
+}
+
+#[tokio::test]
+async fn t12_unexpected_error_is_500() {
+    let dir = std::env::temp_dir().join(format!("idgw-si-unexpected-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let url = format!("sqlite://{}/idgw.db", dir.display());
+    let h = Harness::start_with(
+        &url,
+        std::sync::Arc::new(TestAuthenticator::default()),
+        None,
+    )
+    .await;
+    // The store loses its transactions table under the running OP.
+    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("ALTER TABLE transactions RENAME TO transactions_gone")
+        .execute(&db)
+        .await
+        .unwrap();
+    expect(
+        si(&h, &object(&h, POLLING, SUBSCRIBER, "oops")).await,
+        500,
+        "server_error",
+        Some("corr-oops"),
+    );
+    assert!(!h.auth.saw(SUBSCRIBER).await, "nothing handed over");
+    h.stop().await;
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- Table 13: Request Object parameter validation ---------------------------------------
@@ -234,6 +310,10 @@ async fn t13_msisdn_or_pcr_not_of_this_operator() {
 
 #[tokio::test]
 async fn t13_response_type_missing_or_invalid() {
+    // Missing or invalid in the object only (the outer one is valid).
+    rejects_object(|o| remove(o, "response_type"), "response_type").await;
+    rejects_object(|o| o["response_type"] = json!("code"), "response_type").await;
+    // Missing or invalid in both.
     rejects(|o| remove(o, "response_type"), 400, "invalid_request").await;
     rejects(
         |o| o["response_type"] = json!("code"),
@@ -245,12 +325,15 @@ async fn t13_response_type_missing_or_invalid() {
 
 #[tokio::test]
 async fn t13_client_id_missing() {
+    rejects_object(|o| remove(o, "client_id"), "ambiguous client ID").await;
     rejects(|o| remove(o, "client_id"), 400, "invalid_request").await;
 }
 
 #[tokio::test]
 async fn t13_client_id_invalid() {
-    // The outer client_id equals the object's here, so the unknown client is found first.
+    // Invalid in the object only: the outer client signed it.
+    rejects_object(|o| o["client_id"] = json!("nosuch"), "ambiguous client ID").await;
+    // The outer client_id equals the object's: the unknown client is found first.
     rejects(|o| o["client_id"] = json!("nosuch"), 400, "access_denied").await;
 }
 
@@ -269,8 +352,13 @@ async fn t13_client_not_allowed_to_make_mobile_connect_requests() {
 
 #[tokio::test]
 async fn t13_scope_missing_without_openid_or_invalid() {
+    // In the object only.
+    rejects_object(|o| remove(o, "scope"), "ambiguous scope").await;
+    rejects_object(|o| o["scope"] = json!("abcd"), "ambiguous scope").await;
+    // In both.
     rejects(|o| remove(o, "scope"), 400, "invalid_request").await;
     rejects(|o| o["scope"] = json!("abcd"), 400, "invalid_scope").await;
+    rejects(|o| o["scope"] = json!("mc_authn"), 400, "invalid_scope").await;
 }
 
 #[tokio::test]
@@ -351,6 +439,27 @@ async fn t13_same_parameter_more_than_once() {
         ECHO,
     )
     .await;
+}
+
+#[tokio::test]
+async fn t13_same_claim_twice_in_the_request_object() {
+    let body = rejects_form(
+        |h, f| {
+            let o = object(h, ASYNC, SUBSCRIBER, "neg").to_string();
+            // A second login_hint member ahead of the object's own.
+            let payload = format!(r#"{{"login_hint":"447700900002",{}"#, &o[1..]);
+            set(
+                f,
+                "request",
+                Some(&sign_rs256_payload(&key(h), payload.as_bytes())),
+            );
+        },
+        400,
+        "invalid_request",
+        ECHO,
+    )
+    .await;
+    says(&body, "login_hint appears more than once");
 }
 
 #[tokio::test]
@@ -469,7 +578,9 @@ async fn t13_plain_msisdn_not_allowed_for_this_sp() {
     let mut o = object(&h, POLLING, SUBSCRIBER, "neg");
     o["client_id"] = json!("si-noplain");
     o["iss"] = json!("si-noplain");
-    expect(si(&h, &o).await, 400, "access_denied", ECHO);
+    let body = expect(si(&h, &o).await, 400, "access_denied", ECHO);
+    says(&body, "plain MSISDN");
+    assert!(h.op.store.pending_transactions().await.unwrap().is_empty());
     h.stop().await;
 }
 
@@ -499,17 +610,22 @@ async fn request_object_expired_not_yet_valid_or_replayed() {
     rejects(|o| o["exp"] = json!(now_s() - 10), 400, "invalid_request").await;
     rejects(|o| remove(o, "exp"), 400, "invalid_request").await;
     rejects(|o| o["nbf"] = json!(now_s() + 600), 400, "invalid_request").await;
+    rejects(|o| o["iat"] = json!(now_s() + 600), 400, "invalid_request").await;
+    let body = rejects(|o| o["exp"] = json!(now_s() + 7200), 400, "invalid_request").await;
+    says(&body, "lifetime");
     let h = Harness::start().await;
     let o = object(&h, POLLING, "447700900003", "replay");
     let form = form_for(&h, &o);
     assert_eq!(post_si(&h, "/si-authorize", &form).await.0, StatusCode::OK);
     let mut again = object(&h, POLLING, "447700900004", "replay");
     again["nonce"] = json!("another");
-    expect(
+    let body = expect(
         si(&h, &again).await,
         400,
         "invalid_request",
         Some("corr-replay"),
     );
+    says(&body, "already used");
+    assert_eq!(h.op.store.pending_transactions().await.unwrap().len(), 1);
     h.stop().await;
 }

@@ -242,11 +242,17 @@ pub fn rsa_key(kid: &str) -> Jwk {
 /// Signs `claims` with an RSA key as an RS256 compact JWS (Mobile Connect SI request objects
 /// and client assertions).
 pub fn sign_rs256(key: &Jwk, claims: &Value) -> String {
+    sign_rs256_payload(key, claims.to_string().as_bytes())
+}
+
+/// Signs a payload given as bytes (e.g. JSON that a `Value` cannot hold, such as a repeated
+/// member name) as an RS256 compact JWS.
+pub fn sign_rs256_payload(key: &Jwk, payload: &[u8]) -> String {
     let signer = josekit::jws::RS256.signer_from_jwk(key).unwrap();
     let mut header = josekit::jws::JwsHeader::new();
     header.set_token_type("JWT");
     header.set_key_id(key.key_id().unwrap());
-    josekit::jws::serialize_compact(claims.to_string().as_bytes(), &header, &signer).unwrap()
+    josekit::jws::serialize_compact(payload, &header, &signer).unwrap()
 }
 
 /// Signs `claims` with an ES256 key as a compact JWS (the client side of the tests).

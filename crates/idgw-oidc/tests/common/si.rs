@@ -62,25 +62,41 @@ pub fn set(form: &mut Vec<(String, String)>, name: &str, value: Option<&str>) {
     }
 }
 
+/// Checks an error response: HTTP status, `error`, a description, the `correlation_id` echo.
+/// Returns the body, for checks of the description.
 #[track_caller]
-pub fn expect(got: (StatusCode, Value), status: u16, error: &str, correlation_id: Option<&str>) {
+pub fn expect(
+    got: (StatusCode, Value),
+    status: u16,
+    error: &str,
+    correlation_id: Option<&str>,
+) -> Value {
     let (s, body) = got;
     assert_eq!(s.as_u16(), status, "{body}");
     assert_eq!(body["error"], error, "{body}");
     assert!(body["error_description"].is_string(), "{body}");
     assert_eq!(body["correlation_id"].as_str(), correlation_id, "{body}");
+    body
 }
 
-/// Sends `o` after `edit` and expects the error (Tables 12 and 13).
-pub async fn rejects(edit: impl Fn(&mut Value), status: u16, error: &str) {
+/// Asserts the error description says `text` (which check refused the request).
+#[track_caller]
+pub fn says(body: &Value, text: &str) {
+    let description = body["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains(text), "{text:?} not in {body}");
+}
+
+/// Sends `o` after `edit` and expects the error (Tables 12 and 13), nothing stored.
+pub async fn rejects(edit: impl Fn(&mut Value), status: u16, error: &str) -> Value {
     let h = Harness::start().await;
     let mut o = object(&h, ASYNC, SUBSCRIBER, "neg");
     edit(&mut o);
     let echo = o["correlation_id"].as_str().map(str::to_string);
     let echo = echo.filter(|c| !c.is_empty());
-    expect(si(&h, &o).await, status, error, echo.as_deref());
+    let body = expect(si(&h, &o).await, status, error, echo.as_deref());
     assert!(h.op.store.pending_transactions().await.unwrap().is_empty());
     h.stop().await;
+    body
 }
 
 pub fn remove(o: &mut Value, name: &str) {
@@ -129,11 +145,11 @@ pub async fn rejects_form(
     status: u16,
     error: &str,
     echo: Option<&str>,
-) {
+) -> Value {
     let h = Harness::start().await;
     let mut form = form_for(&h, &object(&h, ASYNC, SUBSCRIBER, "neg"));
     edit(&h, &mut form);
-    expect(
+    let body = expect(
         post_si(&h, "/si-authorize", &form).await,
         status,
         error,
@@ -141,6 +157,24 @@ pub async fn rejects_form(
     );
     assert!(h.op.store.pending_transactions().await.unwrap().is_empty());
     h.stop().await;
+    body
+}
+
+/// Table 13 reads the Request Object: the outer parameters stay those of a valid request,
+/// only the signed object is sent after `edit`. Expects `invalid_request` saying `text`.
+pub async fn rejects_object(edit: impl Fn(&mut Value), text: &str) {
+    let body = rejects_form(
+        |h, f| {
+            let mut o = object(h, ASYNC, SUBSCRIBER, "neg");
+            edit(&mut o);
+            set(f, "request", Some(&sign_rs256(&key(h), &o)));
+        },
+        400,
+        "invalid_request",
+        ECHO,
+    )
+    .await;
+    says(&body, text);
 }
 
 pub const ECHO: Option<&str> = Some("corr-neg");
