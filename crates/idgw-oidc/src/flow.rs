@@ -177,15 +177,17 @@ pub async fn complete(
 }
 
 /// SI Tables 14 and 15: the user's refusal is `access_denied`; an unreachable authenticator
-/// or expiry in the server is `server_error` ("Service is not available"); anything else
-/// `server_error` ("Internal server error").
+/// or expiry in the server is `server_error` ("Service is not available"); a failure of the
+/// chain behind the OP (MSSP, OTA platform, SMSC) is a "System connection problem (internal
+/// to IDGW)", `server_error` ("Connection problem").
 fn mc_si_notification_error(outcome: &AuthOutcome) -> (ErrorCode, &'static str) {
     match outcome {
         AuthOutcome::Denied | AuthOutcome::PinBlocked => outcome.error().expect("not approved"),
         AuthOutcome::Unreachable | AuthOutcome::Expired => {
             (ErrorCode::ServerError, "Service is not available")
         }
-        _ => (ErrorCode::ServerError, "Internal server error"),
+        AuthOutcome::Failed { .. } => (ErrorCode::ServerError, "Connection problem"),
+        AuthOutcome::Approved { .. } => (ErrorCode::ServerError, "Internal server error"),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::flow::grant_for;
+use crate::mc_si::request::recover_correlation_id;
 use crate::mc_si::{echoable, polling, GRANT_SERVER_INITIATED};
 use crate::params::{Incoming, Params};
 use crate::tokens::{mint, token_hash, Grant, IdTokenExtras, Issued};
@@ -28,7 +29,12 @@ pub async fn token(
     incoming: Incoming<'_>,
     now: Millis,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let (mut params, _) = Params::from_body(incoming.content_type, incoming.body)?;
+    // SI Table 17 also for a body that is not a valid request (a repeated parameter): its
+    // correlation_id is echoed when it can be read.
+    let (mut params, _) = Params::from_body(incoming.content_type, incoming.body).map_err(|e| {
+        let recovered = recover_correlation_id(incoming.body);
+        e.with_correlation_id(recovered.as_deref())
+    })?;
     // Mobile Connect SI Table 17: every error echoes the request's correlation_id.
     let correlation_id = echoable(params.get("correlation_id")).map(str::to_string);
     token_params(op, incoming.authorization, &mut params, now)
@@ -216,11 +222,16 @@ async fn poll_state(
             .await;
             Ok(issued.response())
         }
+        // SI Table 18: the authenticator gave up while the auth_req_id is still valid
+        // ("expiration in server"); past its expires_in, the auth_req_id "has expired".
+        TxState::Expired if si && now < row.expires_at => {
+            Err(polling::failure(row.state, &stored_outcome(&row.outcome)?))
+        }
+        TxState::Denied | TxState::Failed if si => {
+            Err(polling::failure(row.state, &stored_outcome(&row.outcome)?))
+        }
         TxState::Denied | TxState::Failed => {
             let outcome = stored_outcome(&row.outcome)?;
-            if si {
-                return Err(polling::failure(row.state, &outcome));
-            }
             let code = match outcome.error.as_deref() {
                 Some("transaction_failed") => ErrorCode::TransactionFailed,
                 _ => ErrorCode::AccessDenied,

@@ -166,12 +166,16 @@ async fn t18_system_connection_problem_when_the_polling_client_keys_cannot_be_fe
         ("grant_type".to_string(), GRANT.to_string()),
         ("auth_req_id".into(), "any".into()),
         ("client_id".into(), "si-uri".into()),
+        ("correlation_id".into(), "corr-keys".into()),
         ("client_assertion_type".into(), JWT_BEARER.into()),
         ("client_assertion".into(), sign_rs256(&key, &assertion)),
     ];
-    let (status, body) = poll_si(&h, &form).await;
-    assert_eq!(status.as_u16(), 500, "{body}");
-    assert_eq!(body["error"], "server_error", "{body}");
+    expect(
+        poll_si(&h, &form).await,
+        500,
+        "server_error",
+        Some("corr-keys"),
+    );
     h.stop().await;
 }
 

@@ -51,11 +51,11 @@ async fn t15_expiration_in_server() {
 }
 
 #[tokio::test]
-async fn t15_system_connection_problem_or_unexpected_error() {
+async fn t15_system_connection_problem() {
     let failed = AuthOutcome::Failed {
         reason: "MSSP connection refused".into(),
     };
-    notified_error(failed, "server_error", "Internal server error").await;
+    notified_error(failed, "server_error", "Connection problem").await;
 }
 
 #[tokio::test]
@@ -158,7 +158,24 @@ fn form_again(h: &Harness, form: &[(String, String)]) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn t18_auth_req_id_expired() {
-    polled_after(AuthOutcome::Expired, 400, "expired_token").await;
+    let h = Harness::start_configured(|c| c.default_expires_in_s = 1).await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    // Nobody answers: the auth_req_id outlives its expires_in.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let body = expect(
+        poll_si(&h, &poll_form(&h, &id, "corr-t18")).await,
+        400,
+        "expired_token",
+        Some("corr-t18"),
+    );
+    assert_eq!(body["error_description"], "auth_req_id has expired");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn t18_expiration_in_server_is_503() {
+    // The authenticator gives up (the user did not answer) before the auth_req_id expires.
+    polled_after(AuthOutcome::Expired, 503, "server_error").await;
 }
 
 #[tokio::test]
@@ -180,8 +197,13 @@ async fn t18_malformed_request() {
     let h = Harness::start().await;
     let mut form = poll_form(&h, "x", "corr-x");
     form.push(("auth_req_id".into(), "y".into()));
-    // The body cannot be parsed, so there is no correlation_id to echo.
-    expect(poll_si(&h, &form).await, 400, "invalid_request", None);
+    // The body is not a valid request, but its correlation_id is read and echoed.
+    expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-x"),
+    );
     h.stop().await;
 }
 
@@ -235,6 +257,25 @@ async fn t18_client_authentication_failed() {
         "invalid_client",
         Some("corr-t18"),
     );
+    // Expired (Table 8 exp), or for another audience.
+    for claims in [
+        json!({"iss": "si", "sub": "si", "aud": format!("{}/token", h.base), "jti": "e1",
+            "exp": now - 120, "iat": now - 180}),
+        json!({"iss": "si", "sub": "si", "aud": "https://other.example/token", "jti": "e2",
+            "exp": now + 60, "iat": now}),
+    ] {
+        set(
+            &mut form,
+            "client_assertion",
+            Some(&sign_rs256(&key(&h), &claims)),
+        );
+        expect(
+            poll_si(&h, &form).await,
+            401,
+            "invalid_client",
+            Some("corr-t18"),
+        );
+    }
     // A replayed assertion fails too (Table 8: single use).
     let form = poll_form(&h, &id, "corr-t18");
     let _ = poll_si(&h, &form).await;
@@ -300,11 +341,38 @@ async fn t18_authenticator_unreachable() {
 }
 
 #[tokio::test]
-async fn t18_system_connection_problem_or_unexpected_error() {
+async fn t18_system_connection_problem() {
     let failed = AuthOutcome::Failed {
         reason: "MSSP connection refused".into(),
     };
     polled_after(failed, 500, "server_error").await;
+}
+
+#[tokio::test]
+async fn t18_unexpected_error_is_500() {
+    let h = Harness::start().await;
+    // A transaction whose stored request idgw cannot read.
+    let now = idgw_oidc::now_ms();
+    let row = idgw_store::TransactionRow {
+        auth_req_id: "unreadable".into(),
+        client_id: "si".into(),
+        msisdn: "447700900008".into(),
+        state: idgw_store::TxState::Pending,
+        request: "not json".into(),
+        outcome: None,
+        created_at: now,
+        expires_at: now + 60_000,
+        completed_at: None,
+    };
+    h.op.store.insert_transaction(&row).await.unwrap();
+    let body = expect(
+        poll_si(&h, &poll_form(&h, "unreadable", "corr-x")).await,
+        500,
+        "server_error",
+        Some("corr-x"),
+    );
+    says(&body, "internal error");
+    h.stop().await;
 }
 
 #[tokio::test]

@@ -48,10 +48,16 @@ pub fn check_correlation_id(params: &Params, request: &AcceptedRequest) -> Resul
     }
 }
 
-/// Table 18 for a transaction that ended without tokens: the user's refusal is
-/// `access_denied`; an unreachable authenticator is `server_error` 503 ("Service is not
-/// available"); anything else `server_error` 500.
+/// Table 18 for a transaction that ended without tokens while its `auth_req_id` is still
+/// valid: the user's refusal is `access_denied`; an unreachable authenticator or its expiry
+/// ("expiration in server": the user did not answer in the authenticator's time) is
+/// `server_error` 503 ("Service is not available"); a failure of the chain behind the OP is
+/// `server_error` 500 ("Connection problem"). An expired transaction polled after its
+/// `auth_req_id`'s own `expires_in` is `expired_token` instead ([`crate::token`]).
 pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
+    if state == TxState::Expired {
+        return OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available");
+    }
     if state == TxState::Denied {
         let description = outcome
             .error_description
@@ -63,7 +69,7 @@ pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
     if outcome.error_description.as_deref() == unreachable {
         OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
     } else {
-        OAuthError::server_error("Internal server error")
+        OAuthError::server_error("Connection problem")
     }
 }
 
@@ -98,6 +104,11 @@ mod tests {
         assert_eq!(
             (e.code.as_str(), e.status().as_u16()),
             ("server_error", 500)
+        );
+        let e = failure(TxState::Expired, &outcome(&AuthOutcome::Expired));
+        assert_eq!(
+            (e.code.as_str(), e.status().as_u16()),
+            ("server_error", 503)
         );
     }
 
