@@ -5,27 +5,8 @@
 mod common;
 
 use common::*;
-use josekit::jwe::{JweHeader, RSA_OAEP_256};
-use josekit::jwk::Jwk;
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// Encrypts `plaintext` to the OP's published encryption key (RSA-OAEP-256, A256GCM).
-async fn encrypt_to_op(h: &Harness, plaintext: &[u8], enc: &str) -> String {
-    let jwks = h.jwks().await;
-    let key = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["use"] == "enc")
-        .expect("enc key published")
-        .clone();
-    let jwk = Jwk::from_bytes(key.to_string()).unwrap();
-    let encrypter = RSA_OAEP_256.encrypter_from_jwk(&jwk).unwrap();
-    let mut header = JweHeader::new();
-    header.set_content_encryption(enc);
-    josekit::jwe::serialize_compact(plaintext, &header, &encrypter).unwrap()
-}
 
 async fn accepted_for(h: &Harness, form: &[(&str, &str)], msisdn: &str) {
     let (status, body) = h.bc("poll", form).await;

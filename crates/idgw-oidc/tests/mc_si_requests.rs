@@ -306,6 +306,14 @@ async fn t13_msisdn_or_pcr_not_of_this_operator() {
         "access_denied",
     )
     .await;
+    // An encrypted MSISDN that is not a subscriber.
+    let h = Harness::start().await;
+    let mut o = object(&h, ASYNC, SUBSCRIBER, "encr");
+    let encrypted = encrypt_to_op(&h, b"447700900099", "A256GCM").await;
+    o["login_hint"] = json!(format!("ENCR_MSISDN:{encrypted}"));
+    expect(si(&h, &o).await, 400, "access_denied", Some("corr-encr"));
+    assert!(h.op.store.pending_transactions().await.unwrap().is_empty());
+    h.stop().await;
 }
 
 #[tokio::test]

@@ -609,6 +609,24 @@ pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value, reqwest::
     )
 }
 
+/// Encrypts `plaintext` to the OP's published encryption key (RSA-OAEP-256, content
+/// encryption `enc`): an `ENCR_MSISDN:` hint or a `login_hint_token`.
+pub async fn encrypt_to_op(h: &Harness, plaintext: &[u8], enc: &str) -> String {
+    let jwks = h.jwks().await;
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["use"] == "enc")
+        .expect("enc key published")
+        .clone();
+    let jwk = Jwk::from_bytes(key.to_string()).unwrap();
+    let encrypter = josekit::jwe::RSA_OAEP_256.encrypter_from_jwk(&jwk).unwrap();
+    let mut header = josekit::jwe::JweHeader::new();
+    header.set_content_encryption(enc);
+    josekit::jwe::serialize_compact(plaintext, &header, &encrypter).unwrap()
+}
+
 /// Verifies an ID token with an independent JOSE implementation (jsonwebtoken) against the
 /// OP's published JWKS, checking signature, `iss`, `aud` and `exp`.
 pub async fn verify_id_token(h: &Harness, id_token: &str, audience: &str) -> Value {
