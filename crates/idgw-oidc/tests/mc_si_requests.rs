@@ -522,18 +522,30 @@ async fn t13_multiple_problems() {
 
 #[tokio::test]
 async fn t13_correlation_id_empty() {
-    rejects(|o| o["correlation_id"] = json!(""), 400, "invalid_request").await;
+    let body = rejects(|o| o["correlation_id"] = json!(""), 400, "invalid_request").await;
+    says(&body, "Invalid correlation_id value");
+    // Empty as an outer parameter, the object having none.
+    let body = rejects_form(
+        |h, f| {
+            let mut o = object(h, ASYNC, SUBSCRIBER, "neg");
+            remove(&mut o, "correlation_id");
+            set(f, "request", Some(&sign_rs256(&key(h), &o)));
+            set(f, "correlation_id", Some(""));
+        },
+        400,
+        "invalid_request",
+        None,
+    )
+    .await;
+    says(&body, "Invalid correlation_id value");
 }
 
 #[tokio::test]
 async fn t13_client_name_empty_or_not_registered() {
-    rejects(|o| o["client_name"] = json!(""), 400, "invalid_request").await;
-    rejects(
-        |o| o["client_name"] = json!("Evil Corp"),
-        400,
-        "invalid_request",
-    )
-    .await;
+    for name in ["", "Evil Corp"] {
+        let body = rejects(|o| o["client_name"] = json!(name), 400, "invalid_request").await;
+        says(&body, "Invalid client_name value");
+    }
 }
 
 #[tokio::test]
