@@ -179,6 +179,33 @@ async fn t18_expiration_in_server_is_503() {
 }
 
 #[tokio::test]
+async fn t18_required_parameter_missing() {
+    let h = Harness::start().await;
+    let id = start_polling(&h, SUBSCRIBER, "t18").await;
+    // Table 7 client_assertion_type (the assertion itself is sent).
+    let mut form = poll_form(&h, &id, "corr-t18");
+    set(&mut form, "client_assertion_type", None);
+    let body = expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-t18"),
+    );
+    says(&body, "client_assertion_type");
+    // Table 7 correlation_id, REQUIRED as the authorization request carried one.
+    let mut form = poll_form(&h, &id, "corr-t18");
+    set(&mut form, "correlation_id", None);
+    let body = expect(
+        poll_si(&h, &form).await,
+        400,
+        "invalid_request",
+        Some("corr-t18"),
+    );
+    says(&body, "correlation_id is missing");
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn t18_unsupported_parameter_value() {
     let h = Harness::start().await;
     let mut form = poll_form(&h, "x", "corr-x");
