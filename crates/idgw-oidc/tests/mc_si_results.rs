@@ -192,16 +192,7 @@ async fn t18_required_parameter_missing() {
         Some("corr-t18"),
     );
     says(&body, "client_assertion_type");
-    // Table 7 correlation_id, REQUIRED as the authorization request carried one.
-    let mut form = poll_form(&h, &id, "corr-t18");
-    set(&mut form, "correlation_id", None);
-    let body = expect(
-        poll_si(&h, &form).await,
-        400,
-        "invalid_request",
-        Some("corr-t18"),
-    );
-    says(&body, "correlation_id is missing");
+    // A missing correlation_id: polling_correlation_id_must_match_the_request.
     h.stop().await;
 }
 
@@ -419,13 +410,16 @@ async fn polling_correlation_id_must_match_the_request() {
         "invalid_request",
         Some("corr-t18"),
     );
+    // Table 7: REQUIRED when the authorization request carried one (Table 18 "missing a
+    // required parameter").
     form = poll_form(&h, &id, "corr-t18");
     set(&mut form, "correlation_id", None);
-    expect(
+    let body = expect(
         poll_si(&h, &form).await,
         400,
         "invalid_request",
         Some("corr-t18"),
     );
+    says(&body, "correlation_id is missing");
     h.stop().await;
 }
