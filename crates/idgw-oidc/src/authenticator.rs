@@ -39,6 +39,11 @@ pub enum AuthOutcome {
     Expired,
     /// Anything else went wrong in the chain.
     Failed { reason: String },
+    /// Never reported by an authenticator: the OP could not record the outcome it was given
+    /// (e.g. minting the tokens failed), and tells the client of its internal error instead
+    /// (CIBA Core 12 `transaction_failed`, Mobile Connect SI Tables 15 and 18 "Unexpected
+    /// error").
+    Internal,
 }
 
 impl AuthOutcome {
@@ -47,7 +52,9 @@ impl AuthOutcome {
         match self {
             AuthOutcome::Approved { .. } => TxState::Approved,
             AuthOutcome::Denied | AuthOutcome::PinBlocked => TxState::Denied,
-            AuthOutcome::Unreachable | AuthOutcome::Failed { .. } => TxState::Failed,
+            AuthOutcome::Unreachable | AuthOutcome::Failed { .. } | AuthOutcome::Internal => {
+                TxState::Failed
+            }
             AuthOutcome::Expired => TxState::Expired,
         }
     }
@@ -70,6 +77,10 @@ impl AuthOutcome {
             AuthOutcome::Failed { .. } => (
                 TransactionFailed,
                 "The authentication could not be completed",
+            ),
+            AuthOutcome::Internal => (
+                TransactionFailed,
+                "The OpenID Provider could not complete the transaction",
             ),
         })
     }

@@ -52,7 +52,14 @@ pub fn spawn_authentication(op: Arc<Op>, row: TransactionRow, request: AcceptedR
             Err(_) => AuthOutcome::Expired,
         };
         if let Err(e) = complete(&op, &row, &request, outcome, op.now()).await {
-            tracing::error!(auth_req_id = %row.auth_req_id, error = %e, "cannot record outcome; the sweeper will expire it");
+            tracing::error!(auth_req_id = %row.auth_req_id, error = %e, "cannot record outcome; telling the client of an internal error");
+            // Nothing was written: end it as an internal error, which the client is told
+            // (SI Table 15 "Unexpected error"), rather than leave it to the sweeper, whose
+            // expiry comes when nothing may be notified any more (SI Table 5).
+            let internal = complete(&op, &row, &request, AuthOutcome::Internal, op.now()).await;
+            if let Err(e) = internal {
+                tracing::error!(auth_req_id = %row.auth_req_id, error = %e, "cannot record outcome; the sweeper will expire it");
+            }
         }
     });
 }
@@ -179,7 +186,8 @@ pub async fn complete(
 /// SI Tables 14 and 15: the user's refusal is `access_denied`; an unreachable authenticator
 /// or expiry in the server is `server_error` ("Service is not available"); a failure of the
 /// chain behind the OP (MSSP, OTA platform, SMSC) is a "System connection problem (internal
-/// to IDGW)", `server_error` ("Connection problem").
+/// to IDGW)", `server_error` ("Connection problem"); the OP's own failure is an "Unexpected
+/// error", `server_error` ("Internal server error").
 fn mc_si_notification_error(outcome: &AuthOutcome) -> (ErrorCode, &'static str) {
     match outcome {
         AuthOutcome::Denied | AuthOutcome::PinBlocked => outcome.error().expect("not approved"),
@@ -187,7 +195,9 @@ fn mc_si_notification_error(outcome: &AuthOutcome) -> (ErrorCode, &'static str) 
             (ErrorCode::ServerError, "Service is not available")
         }
         AuthOutcome::Failed { .. } => (ErrorCode::ServerError, "Connection problem"),
-        AuthOutcome::Approved { .. } => (ErrorCode::ServerError, "Internal server error"),
+        AuthOutcome::Internal | AuthOutcome::Approved { .. } => {
+            (ErrorCode::ServerError, "Internal server error")
+        }
     }
 }
 

@@ -11,10 +11,15 @@ use serde_json::json;
 
 // ---- Table 15: error notifications (Table 14 fields) --------------------------------------
 
-/// Starts a notification-mode transaction, ends it with `outcome`, returns the notification.
+/// Starts a notification-mode transaction, ends it with `outcome`, checks the notification.
 async fn notified_error(outcome: AuthOutcome, error: &str, description: &str) {
     let h = Harness::start().await;
-    let (status, ack) = si(&h, &object(&h, ASYNC, SUBSCRIBER, "e15")).await;
+    notified_error_on(&h, outcome, error, description).await;
+    h.stop().await;
+}
+
+async fn notified_error_on(h: &Harness, outcome: AuthOutcome, error: &str, description: &str) {
+    let (status, ack) = si(h, &object(h, ASYNC, SUBSCRIBER, "e15")).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     h.auth.answer(SUBSCRIBER, outcome).await;
     let got = h.receiver.wait("/si-notify", 1, 5).await;
@@ -27,7 +32,6 @@ async fn notified_error(outcome: AuthOutcome, error: &str, description: &str) {
             "error": error, "error_description": description,
         })
     );
-    h.stop().await;
 }
 
 #[tokio::test]
@@ -56,6 +60,16 @@ async fn t15_system_connection_problem() {
         reason: "MSSP connection refused".into(),
     };
     notified_error(failed, "server_error", "Connection problem").await;
+}
+
+#[tokio::test]
+async fn t15_unexpected_error() {
+    // The user approves, but the OP cannot store the tokens it minted.
+    let (h, url, dir) = start_on_file("t15-unexpected").await;
+    break_table(&url, "tokens").await;
+    notified_error_on(&h, approved(), "server_error", "Internal server error").await;
+    h.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

@@ -52,7 +52,8 @@ pub fn check_correlation_id(params: &Params, request: &AcceptedRequest) -> Resul
 /// valid: the user's refusal is `access_denied`; an unreachable authenticator or its expiry
 /// ("expiration in server": the user did not answer in the authenticator's time) is
 /// `server_error` 503 ("Service is not available"); a failure of the chain behind the OP is
-/// `server_error` 500 ("Connection problem"). An expired transaction polled after its
+/// `server_error` 500 ("Connection problem"), the OP's own failure `server_error` 500
+/// ("Internal server error"). An expired transaction polled after its
 /// `auth_req_id`'s own `expires_in` is `expired_token` instead ([`crate::token`]).
 pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
     if state == TxState::Expired {
@@ -65,11 +66,15 @@ pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
             .unwrap_or_else(|| "The end-user denied the authorization request".into());
         return OAuthError::access_denied(description);
     }
-    let unreachable = AuthOutcome::Unreachable.error().map(|(_, d)| d);
-    if outcome.error_description.as_deref() == unreachable {
-        OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
-    } else {
-        OAuthError::server_error("Connection problem")
+    let description = |o: AuthOutcome| o.error().map(|(_, d)| d);
+    match outcome.error_description.as_deref() {
+        d if d == description(AuthOutcome::Unreachable) => {
+            OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
+        }
+        d if d == description(AuthOutcome::Internal) => {
+            OAuthError::server_error("Internal server error")
+        }
+        _ => OAuthError::server_error("Connection problem"),
     }
 }
 
@@ -104,6 +109,11 @@ mod tests {
         assert_eq!(
             (e.code.as_str(), e.status().as_u16()),
             ("server_error", 500)
+        );
+        let e = failure(TxState::Failed, &outcome(&AuthOutcome::Internal));
+        assert_eq!(
+            (e.code.as_str(), e.description.as_str()),
+            ("server_error", "Internal server error")
         );
         let e = failure(TxState::Expired, &outcome(&AuthOutcome::Expired));
         assert_eq!(

@@ -178,3 +178,24 @@ pub async fn rejects_object(edit: impl Fn(&mut Value), text: &str) {
 }
 
 pub const ECHO: Option<&str> = Some("corr-neg");
+
+/// Starts a harness whose store is an SQLite file in a fresh directory; returns the store's
+/// URL and the directory (for [`break_table`], and to remove afterwards).
+pub async fn start_on_file(name: &str) -> (Harness, String, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("idgw-si-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let url = format!("sqlite://{}/idgw.db", dir.display());
+    let auth = std::sync::Arc::new(TestAuthenticator::default());
+    (Harness::start_with(&url, auth, None).await, url, dir)
+}
+
+/// An "unexpected error (internal to IDGW)": `table` of the store at `url` disappears under
+/// the running OP (renamed through a second connection).
+pub async fn break_table(url: &str, table: &str) {
+    let db = sqlx::SqlitePool::connect(url).await.unwrap();
+    sqlx::query(&format!("ALTER TABLE {table} RENAME TO {table}_gone"))
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+}
