@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::free_port;
+use common::free_ports;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +36,7 @@ async fn five_processes_complete_an_authentication() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let [op, handset, mssp, admin, smsc, ota, radio] =
-        [0; 7].map(|_| format!("127.0.0.1:{}", free_port()));
+        free_ports::<7>().map(|port| format!("127.0.0.1:{port}"));
     let config = dir.join("idgw.toml");
     std::fs::write(
         &config,

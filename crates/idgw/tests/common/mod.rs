@@ -44,11 +44,15 @@ pub fn idgw_env(cmd: &mut Command) -> &mut Command {
 
 /// A port free right now on 127.0.0.1 (the listener is closed before the server binds it).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    free_ports::<1>()[0]
+}
+
+/// `N` distinct ports free right now on 127.0.0.1: all are held open together, so no two
+/// are the same; another process may still take one before the server binds it, which is why
+/// [`Server::start`] retries a start that failed to bind.
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held = [0; N].map(|_| TcpListener::bind("127.0.0.1:0").unwrap());
+    held.map(|l| l.local_addr().unwrap().port())
 }
 
 impl Server {
@@ -63,11 +67,23 @@ impl Server {
     }
 
     async fn launch(name: &str, extra: &str, tls: bool) -> Server {
+        // A port picked free can be taken by a parallel test before idgw binds it.
+        for _ in 0..3 {
+            match Server::try_launch(name, extra, tls).await {
+                Ok(server) => return server,
+                Err(log) if log.contains("cannot bind") => continue,
+                Err(log) => panic!("idgw exited at start; log:\n{log}"),
+            }
+        }
+        panic!("idgw could not bind free ports in three attempts");
+    }
+
+    async fn try_launch(name: &str, extra: &str, tls: bool) -> Result<Server, String> {
         let dir = std::env::temp_dir().join(format!("idgw-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let [op, handset, mssp, admin, smsc, ota, radio] =
-            [0; 7].map(|_| format!("127.0.0.1:{}", free_port()));
+            free_ports::<7>().map(|port| format!("127.0.0.1:{port}"));
         let config = dir.join("idgw.toml");
         let toml = format!(
             "data_dir = \"{data}\"\n[listen]\nop = \"{op}\"\nhandset = \"{handset}\"\nmssp = \"{mssp}\"\nadmin = \"{admin}\"\nsmsc = \"{smsc}\"\nota = \"{ota}\"\nradio = \"{radio}\"\n{extra}\n",
@@ -102,15 +118,16 @@ impl Server {
                 .unwrap(),
             tls,
         };
-        server.wait_ready().await;
-        server
+        server.wait_ready().await?;
+        Ok(server)
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits for `/readyz`; `Err(log)` if idgw exited first.
+    async fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("idgw exited with {status}; log:\n{}", self.log());
+                return Err(format!("exit {status}\n{}", self.log()));
             }
             let admin = if self.tls {
                 self.admin.replace("http://", "https://")
@@ -119,7 +136,7 @@ impl Server {
             };
             if let Ok(r) = self.http.get(format!("{admin}/readyz")).send().await {
                 if r.status().is_success() {
-                    return;
+                    return Ok(());
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
