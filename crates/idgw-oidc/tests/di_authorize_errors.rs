@@ -24,7 +24,10 @@ async fn page(change: impl Fn(&Harness, &mut Form), error: &str) {
     let h = Harness::start().await;
     let mut form = request(&h, "di", SUBSCRIBER);
     change(&h, &mut form);
-    Browser::new(&h).authorize(&form).await.assert_error_page(error);
+    Browser::new(&h)
+        .authorize(&form)
+        .await
+        .assert_error_page(error);
     h.stop().await;
 }
 
@@ -34,7 +37,11 @@ fn description(a: &Answer) -> String {
 
 #[tokio::test]
 async fn msisdn_or_pcr_not_of_the_operator_is_access_denied() {
-    let a = redirects(|_, f| set(f, "login_hint", Some("PCR:no-such-pcr")), "access_denied").await;
+    let a = redirects(
+        |_, f| set(f, "login_hint", Some("PCR:no-such-pcr")),
+        "access_denied",
+    )
+    .await;
     assert_eq!(description(&a), "Unknown User");
 }
 
@@ -68,11 +75,18 @@ async fn authenticator_unreachable_or_expired_is_server_error() {
 #[tokio::test]
 async fn same_msisdn_twice_at_once_is_busy() {
     let h = Harness::start().await;
-    let first = Browser::new(&h).authorize(&request(&h, "di", SUBSCRIBER)).await;
+    let first = Browser::new(&h)
+        .authorize(&request(&h, "di", SUBSCRIBER))
+        .await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
-    let a = Browser::new(&h).authorize(&request(&h, "di", SUBSCRIBER)).await;
+    let a = Browser::new(&h)
+        .authorize(&request(&h, "di", SUBSCRIBER))
+        .await;
     let p = a.assert_error_redirect(&h, "access_denied");
-    assert_eq!(p["error_description"], "The User is busy with another transaction");
+    assert_eq!(
+        p["error_description"],
+        "The User is busy with another transaction"
+    );
     h.stop().await;
 }
 
@@ -149,7 +163,11 @@ async fn client_not_allowed_with_invalid_redirect_uri_is_our_400_page() {
     )
     .await;
     // A CIBA-only client (no redirect URIs) never gets a redirect either.
-    page(|_, f| set(f, "client_id", Some("poll")), "unauthorized_client").await;
+    page(
+        |_, f| set(f, "client_id", Some("poll")),
+        "unauthorized_client",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -160,7 +178,11 @@ async fn scope_missing() {
 #[tokio::test]
 async fn scope_invalid_or_without_openid() {
     redirects(|_, f| set(f, "scope", Some("mc_authn")), "invalid_scope").await;
-    redirects(|_, f| set(f, "scope", Some("openid mc_bogus")), "invalid_scope").await;
+    redirects(
+        |_, f| set(f, "scope", Some("openid mc_bogus")),
+        "invalid_scope",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -186,7 +208,10 @@ async fn state_invalid() {
     assert_eq!(a.status, StatusCode::FOUND);
     let p = a.params();
     assert_eq!(p["error"], "invalid_request");
-    assert_eq!(p["error_description"], "RECOMMENDED parameter state is invalid");
+    assert_eq!(
+        p["error_description"],
+        "RECOMMENDED parameter state is invalid"
+    );
     assert_eq!(p["correlation_id"], CORRELATION);
     h.stop().await;
 }
@@ -278,7 +303,11 @@ async fn same_parameter_multiple_times() {
 #[tokio::test]
 async fn prompt_invalid() {
     redirects(|_, f| set(f, "prompt", Some("consent")), "invalid_request").await;
-    redirects(|_, f| set(f, "prompt", Some("none login")), "invalid_request").await;
+    redirects(
+        |_, f| set(f, "prompt", Some("none login")),
+        "invalid_request",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -302,8 +331,11 @@ async fn get_request_with_a_body_is_invalid_serialization() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FOUND);
     let location = resp.headers()["location"].to_str().unwrap();
-    let p: std::collections::HashMap<String, String> =
-        url::Url::parse(location).unwrap().query_pairs().into_owned().collect();
+    let p: std::collections::HashMap<String, String> = url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
     assert_eq!(p["error"], "invalid_request");
     assert_eq!(p["error_description"], "GET request invalid serialization");
     assert_eq!(p["state"], STATE);
@@ -351,10 +383,7 @@ async fn multiple_problems() {
         "invalid_request",
     )
     .await;
-    assert_eq!(
-        description(&a),
-        "Malformed request multiple problems exist"
-    );
+    assert_eq!(description(&a), "Malformed request multiple problems exist");
 }
 
 #[tokio::test]

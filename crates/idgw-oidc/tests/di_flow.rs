@@ -141,7 +141,9 @@ async fn without_a_hint_the_user_types_the_number() {
     let page = b.authorize(&form).await;
     assert_eq!(page.status, StatusCode::OK, "{page:?}");
     assert!(page.body.contains("<html lang=\"de\">"));
-    assert!(page.body.contains("<label for=\"msisdn\">Mobilfunknummer</label>"));
+    assert!(page
+        .body
+        .contains("<label for=\"msisdn\">Mobilfunknummer</label>"));
     assert!(page.body.contains("action=\"/authorize/msisdn\""));
     assert!(page.body.contains(&format!("value=\"{STATE}\"")));
 
@@ -232,7 +234,10 @@ async fn discovery_names_the_authorization_endpoint() {
         .json()
         .await
         .unwrap();
-    assert_eq!(meta["authorization_endpoint"], format!("{}/authorize", h.base));
+    assert_eq!(
+        meta["authorization_endpoint"],
+        format!("{}/authorize", h.base)
+    );
     let has = |k: &str, v: &str| meta[k].as_array().unwrap().iter().any(|x| x == v);
     assert!(has("response_types_supported", "code"));
     assert!(has("grant_types_supported", "authorization_code"));

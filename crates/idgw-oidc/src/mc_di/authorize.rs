@@ -264,7 +264,8 @@ pub async fn follow(
     let Some((row, request, ret)) = load(op, auth_req_id, browser).await? else {
         return Ok(Progress::Gone);
     };
-    let outcome = || -> Option<StoredOutcome> { serde_json::from_str(row.outcome.as_deref()?).ok() };
+    let outcome =
+        || -> Option<StoredOutcome> { serde_json::from_str(row.outcome.as_deref()?).ok() };
     let error = match row.state {
         TxState::Pending => {
             return Ok(Progress::Pending {
@@ -274,7 +275,8 @@ pub async fn follow(
         }
         TxState::Redeemed => return Ok(Progress::Gone),
         TxState::Approved => {
-            let outcome = outcome().ok_or_else(|| OAuthError::server_error("Internal Server Error"))?;
+            let outcome =
+                outcome().ok_or_else(|| OAuthError::server_error("Internal Server Error"))?;
             let grant = grant_for(&request, &row.msisdn, &outcome);
             let data = SessionData {
                 acr: grant.acr.clone(),

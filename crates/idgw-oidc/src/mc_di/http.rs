@@ -67,7 +67,10 @@ impl Context {
     fn finish(&self, mut response: Response) -> Response {
         let h = response.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
         if self.browser.fresh {
             if let Ok(v) = HeaderValue::from_str(&self.browser.set_cookie(self.secure)) {
                 h.insert(header::SET_COOKIE, v);
@@ -164,7 +167,10 @@ async fn run(
 ) -> Response {
     let cx = Context::new(op, headers);
     let Ok(body) = body else {
-        return cx.error_page(&OAuthError::invalid_request("the request is too large"), None);
+        return cx.error_page(
+            &OAuthError::invalid_request("the request is too large"),
+            None,
+        );
     };
     let raw = Raw {
         get,
@@ -209,10 +215,7 @@ async fn wait(
             cx.page(StatusCode::OK, pages::wait(c, &waiting))
         }
         Ok(Progress::Redirect(location)) => cx.redirect(StatusCode::FOUND, &location),
-        Ok(Progress::Gone) => cx.page(
-            StatusCode::NOT_FOUND,
-            pages::gone(cx.lang(None).catalog()),
-        ),
+        Ok(Progress::Gone) => cx.page(StatusCode::NOT_FOUND, pages::gone(cx.lang(None).catalog())),
         Err(e) => cx.error_page(&e, None),
     }
 }

@@ -100,7 +100,10 @@ fn collect(raw: Raw<'_>) -> Collected {
     let form = raw
         .content_type
         .and_then(|c| c.split(';').next())
-        .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|c| {
+            c.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     let (source, serialization) = match (raw.get, form) {
         (true, _) if raw.body.is_empty() => (query, None),
         (true, _) => (query, Some("GET request invalid serialization")),
@@ -208,7 +211,12 @@ struct Checked {
 }
 
 impl Checked {
-    fn into_request(self, client: Arc<Client>, ret: Return, params: Params) -> AuthorizationRequest {
+    fn into_request(
+        self,
+        client: Arc<Client>,
+        ret: Return,
+        params: Params,
+    ) -> AuthorizationRequest {
         AuthorizationRequest {
             ui_locales: params.get("ui_locales").map(str::to_string),
             client,
@@ -245,7 +253,9 @@ fn check(client: &Client, c: &Collected) -> Result<Checked, Vec<OAuthError>> {
     if let Some(s) = c.serialization {
         problems.push(invalid(s));
     }
-    if p.names().any(|n| p.raw(n).is_some_and(|v| v.len() > MAX_VALUE)) {
+    if p.names()
+        .any(|n| p.raw(n).is_some_and(|v| v.len() > MAX_VALUE))
+    {
         problems.push(invalid("A parameter value is too long"));
     }
     match p.get("response_type") {
@@ -321,7 +331,11 @@ fn check(client: &Client, c: &Collected) -> Result<Checked, Vec<OAuthError>> {
             "REQUIRED parameter acr_values are missing or invalid values",
         ));
     }
-    if p.contains("display") && !p.get("display").is_some_and(|d| DISPLAY_VALUES.contains(&d)) {
+    if p.contains("display")
+        && !p
+            .get("display")
+            .is_some_and(|d| DISPLAY_VALUES.contains(&d))
+    {
         problems.push(invalid("Invalid display value. / not supported"));
     }
     if p.contains("claims") {

@@ -24,15 +24,18 @@ pub struct Browser {
 impl Browser {
     /// The browser named by a `Cookie` header, or a new one.
     pub fn from_header(cookie_header: Option<&str>) -> Browser {
-        let sent = cookie_header.into_iter().flat_map(|h| h.split(';')).find_map(|c| {
-            let (name, value) = c.trim().split_once('=')?;
-            let ours = name == COOKIE
-                && value.len() == COOKIE_LEN
-                && value
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            ours.then(|| value.to_string())
-        });
+        let sent = cookie_header
+            .into_iter()
+            .flat_map(|h| h.split(';'))
+            .find_map(|c| {
+                let (name, value) = c.trim().split_once('=')?;
+                let ours = name == COOKIE
+                    && value.len() == COOKIE_LEN
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                ours.then(|| value.to_string())
+            });
         match sent {
             Some(cookie) => Browser {
                 cookie,

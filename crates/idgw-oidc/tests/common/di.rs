@@ -10,7 +10,10 @@ pub fn meta(id: &str, secret: &str, receiver_base: &str) -> ClientMetadata {
         client_id: id.into(),
         client_secret: Some(ClientSecret(secret.into())),
         scope: Some("openid phone mc_authn mc_authz".into()),
-        redirect_uris: vec![format!("{receiver_base}/cb"), format!("{receiver_base}/cb2")],
+        redirect_uris: vec![
+            format!("{receiver_base}/cb"),
+            format!("{receiver_base}/cb2"),
+        ],
         client_names: vec!["DI Bank".into(), "DI Shop".into()],
         ..ClientMetadata::default()
     }
@@ -88,7 +91,10 @@ impl Answer {
         assert_eq!(p["error"], error, "{p:?}");
         assert!(!p["error_description"].is_empty());
         assert_eq!(p.get("state").map(String::as_str), Some(STATE));
-        assert_eq!(p.get("correlation_id").map(String::as_str), Some(CORRELATION));
+        assert_eq!(
+            p.get("correlation_id").map(String::as_str),
+            Some(CORRELATION)
+        );
         assert!(!p.contains_key("code"));
         p
     }
@@ -104,7 +110,11 @@ impl Answer {
                 .starts_with("text/html"),
             "{self:?}"
         );
-        assert!(self.body.contains(&format!("<code>{error}</code>")), "{}", self.body);
+        assert!(
+            self.body.contains(&format!("<code>{error}</code>")),
+            "{}",
+            self.body
+        );
         assert!(self.body.starts_with("<!DOCTYPE html><html lang="));
     }
 }

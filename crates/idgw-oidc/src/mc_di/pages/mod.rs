@@ -128,7 +128,11 @@ pub fn phone(c: &Catalog, client_name: &str, params: &Params, invalid: bool) -> 
             Esc(params.raw(name).unwrap_or_default())
         );
     }
-    let described = if invalid { "msisdn-error msisdn-help" } else { "msisdn-help" };
+    let described = if invalid {
+        "msisdn-error msisdn-help"
+    } else {
+        "msisdn-help"
+    };
     let _ = write!(
         body,
         "<label for=\"msisdn\">{label}</label>\
@@ -146,7 +150,11 @@ pub fn phone(c: &Catalog, client_name: &str, params: &Params, invalid: bool) -> 
         } else {
             String::new()
         },
-        aria_invalid = if invalid { " aria-invalid=\"true\"" } else { "" },
+        aria_invalid = if invalid {
+            " aria-invalid=\"true\""
+        } else {
+            ""
+        },
         submit = Esc(c.submit),
     );
     layout(c, c.title_phone, "", &body)
@@ -182,7 +190,11 @@ pub fn wait(c: &Catalog, w: &Waiting<'_>) -> String {
         done = Esc(c.done),
         title = Esc(c.title_wait),
         sent = fill(c.wait_sent, "digits", &digits),
-        action = Esc(if w.pin_required { c.wait_pin } else { c.wait_confirm }),
+        action = Esc(if w.pin_required {
+            c.wait_pin
+        } else {
+            c.wait_confirm
+        }),
     );
     if let Some(b) = w.binding_message.filter(|b| !b.is_empty()) {
         let _ = write!(
@@ -218,11 +230,7 @@ pub fn error(c: &Catalog, e: &OAuthError) -> String {
 
 /// A wait page nobody may follow any more (ended, or another browser's).
 pub fn gone(c: &Catalog) -> String {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        Esc(c.title_error),
-        Esc(c.gone)
-    );
+    let body = format!("<h1>{}</h1><p>{}</p>", Esc(c.title_error), Esc(c.gone));
     layout(c, c.title_error, "", &body)
 }
 
@@ -234,7 +242,10 @@ mod tests {
     fn language_from_ui_locales_then_accept_language() {
         assert_eq!(Lang::choose(Some("fr-CA de en"), None), Lang::De);
         assert_eq!(Lang::choose(Some("fr"), Some("de-DE,en;q=0.5")), Lang::De);
-        assert_eq!(Lang::choose(None, Some("fr;q=0.9, en;q=0.4, de;q=0.8")), Lang::De);
+        assert_eq!(
+            Lang::choose(None, Some("fr;q=0.9, en;q=0.4, de;q=0.8")),
+            Lang::De
+        );
         assert_eq!(Lang::choose(None, Some("de;q=0")), Lang::En);
         assert_eq!(Lang::choose(None, None), Lang::En);
     }
