@@ -51,7 +51,7 @@ impl Lang {
             })
             .filter(|(q, _)| *q > 0)
             .collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.sort_by_key(|(q, _)| std::cmp::Reverse(*q));
         ranked
             .into_iter()
             .find_map(|(_, tag)| Lang::of(tag))
