@@ -53,6 +53,9 @@ pub struct OpConfig {
     pub access_token_ttl_s: u64,
     pub refresh_token_ttl_s: u64,
     pub id_token_ttl_s: u64,
+    /// Scope values published in discovery but not served for now: Mobile Connect DI Table 7
+    /// answers them `temporarily_unavailable`.
+    pub suspended_scopes: Vec<String>,
 }
 
 impl OpConfig {
@@ -66,6 +69,7 @@ impl OpConfig {
             access_token_ttl_s: 3600,
             refresh_token_ttl_s: 30 * 24 * 3600,
             id_token_ttl_s: 600,
+            suspended_scopes: Vec::new(),
         }
     }
 

@@ -186,6 +186,30 @@ async fn scope_invalid_or_without_openid() {
 }
 
 #[tokio::test]
+async fn scope_published_but_temporarily_not_served() {
+    let auth = std::sync::Arc::new(TestAuthenticator::default());
+    let h = Harness::start_configured("sqlite::memory:", auth, None, |c| {
+        c.suspended_scopes = vec!["mc_authn".into()]
+    })
+    .await;
+    let a = Browser::new(&h)
+        .authorize(&request(&h, "di", SUBSCRIBER))
+        .await;
+    let p = a.assert_error_redirect(&h, "temporarily_unavailable");
+    assert_eq!(
+        p["error_description"],
+        "Requested service is not available temporarily"
+    );
+    // Other scopes are still served.
+    let mut form = request(&h, "di", SUBSCRIBER);
+    set(&mut form, "scope", Some("openid"));
+    set(&mut form, "version", None);
+    let a = Browser::new(&h).authorize(&form).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{a:?}");
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn version_missing_or_invalid() {
     redirects(|_, f| set(f, "version", None), "invalid_request").await;
     redirects(|_, f| set(f, "version", Some("mc_v9")), "invalid_request").await;

@@ -74,6 +74,8 @@ pub struct OpSettings {
     pub access_token_ttl: u64,
     pub refresh_token_ttl: u64,
     pub id_token_ttl: u64,
+    /// Scopes answered `temporarily_unavailable` for now (Mobile Connect DI Table 7).
+    pub suspended_scopes: Vec<String>,
 }
 
 impl Default for OpSettings {
@@ -87,6 +89,7 @@ impl Default for OpSettings {
             access_token_ttl: d.access_token_ttl_s,
             refresh_token_ttl: d.refresh_token_ttl_s,
             id_token_ttl: d.id_token_ttl_s,
+            suspended_scopes: d.suspended_scopes,
         }
     }
 }
@@ -313,6 +316,7 @@ impl Config {
         c.access_token_ttl_s = self.op.access_token_ttl;
         c.refresh_token_ttl_s = self.op.refresh_token_ttl;
         c.id_token_ttl_s = self.op.id_token_ttl;
+        c.suspended_scopes = self.op.suspended_scopes.clone();
         c
     }
 }

@@ -185,7 +185,7 @@ pub async fn validate(
     let redirect_uri =
         redirect_uri.ok_or_else(|| page(OAuthError::invalid_request("redirect_uri is invalid")))?;
     let ret = Return::new(redirect_uri, p);
-    check(&client, &c)
+    check(&client, &c, &op.config.suspended_scopes)
         .map(|checked| checked.into_request(client.clone(), ret.clone(), p.clone()))
         .map_err(|mut problems| {
             let e = if problems.len() == 1 {
@@ -241,7 +241,7 @@ fn invalid(description: &str) -> OAuthError {
 }
 
 /// Every Table 7 parameter check after client and `redirect_uri`; all problems found.
-fn check(client: &Client, c: &Collected) -> Result<Checked, Vec<OAuthError>> {
+fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked, Vec<OAuthError>> {
     let p = &c.params;
     let mut problems = Vec::new();
     let sent_empty = |name: &str| p.contains(name) && p.get(name).is_none();
@@ -277,6 +277,11 @@ fn check(client: &Client, c: &Collected) -> Result<Checked, Vec<OAuthError>> {
             .any(|s| !SUPPORTED_SCOPES.contains(s) || !client.allows_scope(s))
     {
         problems.push(OAuthError::invalid_scope("Malformed scope value"));
+    } else if scopes.iter().any(|s| suspended.iter().any(|x| x == s)) {
+        problems.push(OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "Requested service is not available temporarily",
+        ));
     }
     // Table 2 `version`: without one, a request with no Mobile Connect scope is a
     // first-generation authentication request.
