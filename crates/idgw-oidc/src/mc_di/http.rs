@@ -9,7 +9,8 @@
 //! | `GET /authorize/wait?id=` | the "check your phone" page; once the phone answered, the redirect |
 //! | `GET /authorize/status?id=` | `{"state": "pending"}` or `{"state": "done"}` for the page's script |
 
-use super::authorize::{self, Progress, Step};
+use super::authorize::{self, Step};
+use super::follow::{self, Progress};
 use super::pages::{self, Lang, Waiting};
 use super::request::Raw;
 use super::session::Browser;
@@ -199,7 +200,7 @@ async fn wait(
     let cx = Context::new(&op, &headers);
     let id = query.get("id").map(String::as_str).unwrap_or_default();
     let now = op.now();
-    match authorize::follow(&op, id, &cx.browser, now).await {
+    match follow::follow(&op, id, &cx.browser, now).await {
         Ok(Progress::Pending { request, msisdn }) => {
             let ui_locales = request
                 .device_initiated
@@ -227,7 +228,7 @@ async fn status(
 ) -> Response {
     let cx = Context::new(&op, &headers);
     let id = query.get("id").map(String::as_str).unwrap_or_default();
-    let (code, state) = match authorize::pending(&op, id, &cx.browser).await {
+    let (code, state) = match follow::pending(&op, id, &cx.browser).await {
         Ok(Some(true)) => (StatusCode::OK, "pending"),
         Ok(Some(false)) => (StatusCode::OK, "done"),
         Ok(None) => (StatusCode::NOT_FOUND, "unknown"),

@@ -6,6 +6,7 @@
 //! - [`authorize`]: what an accepted request leads to: a code from the browser's session, the
 //!   phone-number page, or an authentication on the SIM followed live on the "check your
 //!   phone" page.
+//! - [`follow`]: the "check your phone" page's side: the transaction's end becomes the code.
 //! - [`code`]: authorization codes and the Authorization Response (Table 3).
 //! - [`session`]: the OP's first-party browser session (`prompt`, `max_age`).
 //! - [`grant`]: the Token Request with `authorization_code` (Tables 4, 5, 6 and 8).
@@ -13,6 +14,7 @@
 
 pub mod authorize;
 pub mod code;
+pub mod follow;
 pub mod grant;
 pub mod http;
 pub mod pages;
