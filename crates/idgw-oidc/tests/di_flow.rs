@@ -245,3 +245,28 @@ async fn discovery_names_the_authorization_endpoint() {
     assert!(has("display_values_supported", "wap"));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_browser_transaction_cannot_be_polled_for_tokens() {
+    let h = Harness::start().await;
+    let mut b = Browser::new(&h);
+    let wait = b.authorize(&request(&h, "di", SUBSCRIBER)).await;
+    let path = wait.location.clone().unwrap();
+    let auth_req_id = path.trim_start_matches("/authorize/wait?id=");
+    h.auth.answer(SUBSCRIBER, approved()).await;
+    // Wait until the transaction is approved, then try the CIBA grant on it.
+    let status_path = path.replace("/wait?", "/status?");
+    for _ in 0..50 {
+        if b.get(&status_path).await.body.contains("done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (status, body) = h.poll("di", auth_req_id).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+    // The browser still gets its code.
+    let done = b.follow(&wait).await;
+    assert!(done.params().contains_key("code"), "{done:?}");
+    h.stop().await;
+}
