@@ -220,6 +220,7 @@ async fn accept(
         hashed_login_hint: hint.hashed(),
         interval,
         recipient: None,
+        device_initiated: None,
     };
     let auth_req_id = match open_transaction(
         op,

@@ -1,11 +1,12 @@
 //! OpenID Provider metadata (OpenID Connect Discovery 1.0 section 3, RFC 8414, CIBA Core 4),
-//! with the Mobile Connect SI endpoint (`si_authorization_endpoint`), response types and grant.
+//! with the Mobile Connect SI endpoint (`si_authorization_endpoint`), response types and grant,
+//! and the Mobile Connect DI `authorization_endpoint` with its grant, locales and display values.
 
 use crate::jose::SUPPORTED_ALGS;
 use crate::mc_si::{GRANT_SERVER_INITIATED, RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING};
 use crate::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
 use crate::transaction::SUPPORTED_ACRS;
-use crate::OpConfig;
+use crate::{mc_di, OpConfig};
 use serde_json::{json, Value};
 
 pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {
@@ -21,7 +22,13 @@ pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {
         "backchannel_token_delivery_modes_supported": ["poll", "ping", "push"],
         "backchannel_authentication_request_signing_alg_values_supported": SUPPORTED_ALGS,
         "backchannel_user_code_parameter_supported": true,
-        "grant_types_supported": [GRANT_CIBA, GRANT_MODRNA_2017, GRANT_SERVER_INITIATED, GRANT_REFRESH],
+        "authorization_endpoint": cfg.url(mc_di::AUTHORIZE_PATH),
+        "grant_types_supported": [GRANT_CIBA, GRANT_MODRNA_2017, GRANT_SERVER_INITIATED, GRANT_REFRESH,
+            mc_di::GRANT_AUTHORIZATION_CODE],
+        "response_modes_supported": ["query"],
+        "ui_locales_supported": mc_di::pages::Lang::SUPPORTED,
+        "display_values_supported": mc_di::DISPLAY_VALUES,
+        "mc_di_versions_supported": mc_di::SUPPORTED_VERSIONS,
         "response_types_supported": ["code", RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING],
         "mc_si_versions_supported": crate::mc_si::SUPPORTED_VERSIONS,
         "scopes_supported": ["openid", "phone", "mc_authn", "mc_authz"],

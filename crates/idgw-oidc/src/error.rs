@@ -73,6 +73,9 @@ pub enum ErrorCode {
     ServerError,
     /// RFC 6749 4.1.2.1.
     TemporarilyUnavailable,
+    /// OIDC Core 3.1.2.6: `prompt=none` without a session that satisfies the request (Mobile
+    /// Connect DI Table 2 `prompt`).
+    LoginRequired,
     /// `server_error` answered with 503 Service Unavailable: Mobile Connect SI Table 12
     /// ("System connection problem") and Table 18 ("Authenticator unreachable").
     ServerUnavailable,
@@ -102,6 +105,7 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::LoginRequired => "login_required",
             ErrorCode::ServerUnavailable => "server_error",
         }
     }

@@ -29,6 +29,7 @@ pub fn router(op: Arc<Op>) -> Router {
             "/premiuminfo",
             get(userinfo_endpoint).post(userinfo_endpoint),
         )
+        .merge(crate::mc_di::http::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY + 1))
         .with_state(op)
 }

@@ -1,6 +1,6 @@
 //! idgw's OpenID Provider: OpenID CIBA Core 1.0 (poll, ping, push) with the MODRNA CIBA
-//! profile, the 2017 MODRNA draft dialect, GSMA Mobile Connect Server-Initiated ([`mc_si`]),
-//! discovery, JWKS, refresh tokens and userinfo.
+//! profile, the 2017 MODRNA draft dialect, GSMA Mobile Connect Server-Initiated ([`mc_si`])
+//! and Device-Initiated ([`mc_di`]), discovery, JWKS, refresh tokens and userinfo.
 //!
 //! Layout: [`params`], [`client_auth`] and the HTTP layer ([`http`]) parse and render;
 //! [`backchannel`], [`token`], [`flow`] and [`userinfo`] decide; everything persistent goes
@@ -20,6 +20,7 @@ pub mod hint;
 pub mod http;
 pub mod jose;
 pub mod keys;
+pub mod mc_di;
 pub mod mc_si;
 pub mod metrics;
 pub mod outbox;

@@ -1,14 +1,16 @@
 //! The Token Endpoint: the CIBA grant (CIBA Core 10.1 and 11), the 2017 draft's
 //! `backchannel_request` grant (draft 6.1-6.4), the Mobile Connect SI polling grant (SI
-//! Tables 7-9, 17, 18; see [`crate::mc_si::polling`]) and `refresh_token` (RFC 6749 6).
+//! Tables 7-9, 17, 18; see [`crate::mc_si::polling`]), `authorization_code` (Mobile Connect DI
+//! Tables 4, 5 and 8; see [`crate::mc_di::grant`]) and `refresh_token` (RFC 6749 6).
 
 use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::flow::grant_for;
+use crate::mc_di::GRANT_AUTHORIZATION_CODE;
 use crate::mc_si::request::recover_correlation_id;
 use crate::mc_si::{echoable, polling, GRANT_SERVER_INITIATED};
-use crate::params::{Incoming, Params};
+use crate::params::{BodyFormat, Incoming, Params};
 use crate::tokens::{mint, token_hash, Grant, IdTokenExtras, Issued};
 use crate::transaction::{AcceptedRequest, StoredOutcome};
 use crate::Op;
@@ -31,10 +33,15 @@ pub async fn token(
 ) -> Result<Map<String, Value>, OAuthError> {
     // SI Table 17 also for a body that is not a valid request (a repeated parameter): its
     // correlation_id is echoed when it can be read.
-    let (mut params, _) = Params::from_body(incoming.content_type, incoming.body).map_err(|e| {
-        let recovered = recover_correlation_id(incoming.body);
-        e.with_correlation_id(recovered.as_deref())
-    })?;
+    let (mut params, format) =
+        Params::from_body(incoming.content_type, incoming.body).map_err(|e| {
+            let recovered = recover_correlation_id(incoming.body);
+            e.with_correlation_id(recovered.as_deref())
+        })?;
+    // Mobile Connect DI Table 8: the code grant is form-serialized only.
+    if format != BodyFormat::Form && params.get("grant_type") == Some(GRANT_AUTHORIZATION_CODE) {
+        return Err(OAuthError::invalid_request("No form serialization exists"));
+    }
     // Mobile Connect SI Table 17: every error echoes the request's correlation_id.
     let correlation_id = echoable(params.get("correlation_id")).map(str::to_string);
     token_params(op, incoming.authorization, &mut params, now)
@@ -75,6 +82,7 @@ async fn token_params(
         }
         GRANT_SERVER_INITIATED => polling::grant(op, &client, params, now).await,
         GRANT_REFRESH => refresh(op, &client, params, now).await,
+        GRANT_AUTHORIZATION_CODE => crate::mc_di::grant::grant(op, &client, params, now).await,
         other => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             format!("grant_type {other} is not supported"),
@@ -129,6 +137,9 @@ pub(crate) async fn poll_grant(
     }
     let request: AcceptedRequest = serde_json::from_str(&row.request)
         .map_err(|_| OAuthError::server_error("internal error (E_TX_ROW)"))?;
+    if request.device_initiated.is_some() {
+        return Err(unknown()); // a browser flow ends in an authorization code, never a poll
+    }
     let si_transaction = request.dialect == Dialect::MobileConnectSi;
     if si != si_transaction || (si && request.delivery != DeliveryMode::Poll) {
         // SI Table 18: "The provided grant_type value is correct but it does not relate to

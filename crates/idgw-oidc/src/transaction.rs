@@ -34,6 +34,9 @@ pub struct AcceptedRequest {
     /// `recipient` claim (SI Table 10).
     #[serde(default)]
     pub recipient: Option<String>,
+    /// Mobile Connect DI: where the browser goes back to, and which browser may follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_initiated: Option<crate::mc_di::BrowserReturn>,
 }
 
 /// Mobile Connect SI Table 10: for `mc_authz` the ID token lives "no more than a few minutes".

@@ -117,11 +117,30 @@ pub trait Store: Send + Sync + 'static {
     /// Accepts an MO counter only if it is higher than the last accepted one, atomically.
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool>;
 
+    // --- Mobile Connect DI: authorization codes and browser sessions ---
+    /// Stores a new authorization code. With `from`, the transaction `from` must be `approved`
+    /// and becomes `redeemed` in the same step (false, and nothing written, when it was not);
+    /// `session`, when given, replaces the browser's session in that step too.
+    async fn issue_code(
+        &self,
+        code: &CodeRow,
+        from: Option<&str>,
+        session: Option<&SessionRow>,
+    ) -> Result<bool>;
+    async fn code(&self, code_hash: &[u8]) -> Result<Option<CodeRow>>;
+    /// Marks a code used and stores the tokens minted from it, atomically; false (nothing
+    /// written) when the code was already used or has expired.
+    async fn redeem_code(&self, code_hash: &[u8], tokens: &[TokenRow], now: Millis)
+        -> Result<bool>;
+    /// Revokes every token carrying `auth_req_id` (a replayed code's); returns how many.
+    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64>;
+    async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>>;
+
     // --- trace events ---
     async fn record_event(&self, event: &Event) -> Result<()>;
     async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>>;
 
-    /// Deletes what has outlived its use (used `jti`s, expired tokens).
+    /// Deletes what has outlived its use (used `jti`s, expired tokens, codes and sessions).
     async fn purge(&self, now: Millis) -> Result<u64>;
 }
 

@@ -239,3 +239,31 @@ impl std::fmt::Debug for CardRow {
             .finish()
     }
 }
+
+/// A Mobile Connect DI authorization code (RFC 6749 4.1.2), stored by its SHA-256 hash only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRow {
+    pub code_hash: Vec<u8>,
+    pub client_id: String,
+    /// The `redirect_uri` of the authorization request; the token request must repeat it.
+    pub redirect_uri: String,
+    /// The `auth_req_id` of the tokens minted from this code, so a replayed code can revoke
+    /// them (RFC 6749 4.1.2).
+    pub grant_id: String,
+    /// What the token endpoint mints from, JSON.
+    pub grant: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub used_at: Option<Millis>,
+}
+
+/// The OP's own session with a browser (first-party cookie), by SHA-256 hash of the cookie.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub session_hash: Vec<u8>,
+    pub msisdn: String,
+    /// How the subscriber authenticated (acr, amr), JSON.
+    pub data: String,
+    pub auth_time: Millis,
+    pub expires_at: Millis,
+}

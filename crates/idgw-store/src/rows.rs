@@ -2,8 +2,8 @@
 //! database, so it is written once, generic over [`sqlx::Row`].
 
 use crate::{
-    Millis, OutboxItem, OutboxState, Result, StoreError, TokenKind, TokenRow, TransactionRow,
-    TxState,
+    CodeRow, Millis, OutboxItem, OutboxState, Result, SessionRow, StoreError, TokenKind, TokenRow,
+    TransactionRow, TxState,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -12,6 +12,11 @@ pub(crate) const TX_COLUMNS: &str =
 pub(crate) const OUTBOX_COLUMNS: &str = "id, auth_req_id, url, bearer, body, state, attempts, next_attempt_at, deadline, last_status, last_error";
 pub(crate) const TOKEN_COLUMNS: &str =
     "token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at";
+
+pub(crate) const CODE_COLUMNS: &str =
+    "code_hash, client_id, redirect_uri, grant_id, grant_data, created_at, expires_at, used_at";
+pub(crate) const SESSION_COLUMNS: &str =
+    "session_hash, msisdn, session_data, auth_time, expires_at";
 
 pub(crate) fn now_ms() -> Millis {
     std::time::SystemTime::now()
@@ -91,5 +96,40 @@ where
         deadline: row.try_get("deadline")?,
         last_status: row.try_get("last_status")?,
         last_error: row.try_get("last_error")?,
+    })
+}
+
+pub(crate) fn code_row<R: Row>(row: &R) -> Result<CodeRow>
+where
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(CodeRow {
+        code_hash: row.try_get("code_hash")?,
+        client_id: row.try_get("client_id")?,
+        redirect_uri: row.try_get("redirect_uri")?,
+        grant_id: row.try_get("grant_id")?,
+        grant: row.try_get("grant_data")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+    })
+}
+
+pub(crate) fn session_row<R: Row>(row: &R) -> Result<SessionRow>
+where
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(SessionRow {
+        session_hash: row.try_get("session_hash")?,
+        msisdn: row.try_get("msisdn")?,
+        data: row.try_get("session_data")?,
+        auth_time: row.try_get("auth_time")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }

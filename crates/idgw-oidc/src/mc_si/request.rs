@@ -388,6 +388,7 @@ async fn validate(
         hashed_login_hint: hint.hashed(),
         interval: cfg.interval_s,
         recipient: notification_uri,
+        device_initiated: None,
     };
     let auth_req_id = match open_transaction(
         op,

@@ -3,6 +3,7 @@
 //! `Authenticator` whose outcomes the test decides. The double exists only in tests.
 #![allow(dead_code)]
 
+pub mod di;
 pub mod si;
 
 use async_trait::async_trait;
@@ -320,7 +321,7 @@ impl Harness {
         Harness::launch(store_url, auth, keys, |_| {}).await
     }
 
-    async fn launch(
+    pub async fn launch(
         store_url: &str,
         auth: Arc<TestAuthenticator>,
         keys: Option<(Jwk, Jwk)>,
@@ -417,6 +418,28 @@ impl Harness {
                     ..base_meta("noba", "noba-secret")
                 },
                 "noba-secret",
+                None,
+            ),
+            // Mobile Connect DI clients (DI Table 1): redirect URIs and client names.
+            register(
+                di::meta("di", "di-secret", &receiver_base),
+                "di-secret",
+                None,
+            ),
+            register(
+                ClientMetadata {
+                    token_endpoint_auth_method: AuthMethod::ClientSecretPost,
+                    ..di::meta("di-post", "di-post-secret", &receiver_base)
+                },
+                "di-post-secret",
+                None,
+            ),
+            register(
+                ClientMetadata {
+                    grant_types: vec!["urn:openid:params:grant-type:ciba".into()],
+                    ..di::meta("di-nomc", "di-nomc-secret", &receiver_base)
+                },
+                "di-nomc-secret",
                 None,
             ),
             // Mobile Connect SI clients (SI Table 2): RS256 request objects, private_key_jwt.

@@ -4,6 +4,7 @@
 //! waiting for a concurrent writer, so a state or counter moves once whatever the number of
 //! nodes.
 
+mod di;
 mod events;
 mod ota;
 mod outbox;
@@ -14,8 +15,9 @@ use self::rows::{
     TX_COLUMNS,
 };
 use crate::{
-    migrate, CardRow, ClientRow, DeliveryResult, Event, Finish, Millis, OutboxItem, Result, Store,
-    StoreError, StoredKey, SubscriberRow, TokenRow, TransactionRow, TxState,
+    migrate, CardRow, ClientRow, CodeRow, DeliveryResult, Event, Finish, Millis, OutboxItem,
+    Result, SessionRow, Store, StoreError, StoredKey, SubscriberRow, TokenRow, TransactionRow,
+    TxState,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -476,6 +478,36 @@ impl Store for PostgresStore {
         ota::accept_mo_counter(&self.pool, iccid, kvn, cntr).await
     }
 
+    async fn issue_code(
+        &self,
+        code: &CodeRow,
+        from: Option<&str>,
+        session: Option<&SessionRow>,
+    ) -> Result<bool> {
+        di::issue_code(&self.pool, code, from, session).await
+    }
+
+    async fn code(&self, code_hash: &[u8]) -> Result<Option<CodeRow>> {
+        di::code(&self.pool, code_hash).await
+    }
+
+    async fn redeem_code(
+        &self,
+        code_hash: &[u8],
+        tokens: &[TokenRow],
+        now: Millis,
+    ) -> Result<bool> {
+        di::redeem_code(&self.pool, code_hash, tokens, now).await
+    }
+
+    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64> {
+        di::revoke_tokens_of(&self.pool, auth_req_id, now).await
+    }
+
+    async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>> {
+        di::session(&self.pool, session_hash).await
+    }
+
     async fn record_event(&self, e: &Event) -> Result<()> {
         events::record_event(&self.pool, e).await
     }
@@ -493,6 +525,6 @@ impl Store for PostgresStore {
             .bind(now)
             .execute(&self.pool)
             .await?;
-        Ok(jtis.rows_affected() + tokens.rows_affected())
+        Ok(jtis.rows_affected() + tokens.rows_affected() + di::purge(&self.pool, now).await?)
     }
 }

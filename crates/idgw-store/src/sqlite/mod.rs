@@ -1,5 +1,6 @@
 //! The embedded SQLite backend (WAL mode). Every multi-row change runs in one transaction.
 
+mod di;
 mod events;
 mod ota;
 mod outbox;
@@ -11,8 +12,9 @@ use self::rows::{
 };
 
 use crate::{
-    migrate, CardRow, ClientRow, DeliveryResult, Event, Finish, Millis, OutboxItem, Result, Store,
-    StoreError, StoredKey, SubscriberRow, TokenRow, TransactionRow, TxState,
+    migrate, CardRow, ClientRow, CodeRow, DeliveryResult, Event, Finish, Millis, OutboxItem,
+    Result, SessionRow, Store, StoreError, StoredKey, SubscriberRow, TokenRow, TransactionRow,
+    TxState,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -486,6 +488,36 @@ impl Store for SqliteStore {
         ota::accept_mo_counter(&self.pool, iccid, kvn, cntr).await
     }
 
+    async fn issue_code(
+        &self,
+        code: &CodeRow,
+        from: Option<&str>,
+        session: Option<&SessionRow>,
+    ) -> Result<bool> {
+        di::issue_code(&self.pool, code, from, session).await
+    }
+
+    async fn code(&self, code_hash: &[u8]) -> Result<Option<CodeRow>> {
+        di::code(&self.pool, code_hash).await
+    }
+
+    async fn redeem_code(
+        &self,
+        code_hash: &[u8],
+        tokens: &[TokenRow],
+        now: Millis,
+    ) -> Result<bool> {
+        di::redeem_code(&self.pool, code_hash, tokens, now).await
+    }
+
+    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64> {
+        di::revoke_tokens_of(&self.pool, auth_req_id, now).await
+    }
+
+    async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>> {
+        di::session(&self.pool, session_hash).await
+    }
+
     async fn record_event(&self, e: &Event) -> Result<()> {
         events::record_event(&self.pool, e).await
     }
@@ -503,6 +535,6 @@ impl Store for SqliteStore {
             .bind(now)
             .execute(&self.pool)
             .await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        Ok(a.rows_affected() + b.rows_affected() + di::purge(&self.pool, now).await?)
     }
 }

@@ -1,0 +1,463 @@
+//! The OIDC Authorization Request of Mobile Connect DI (section 4, Table 2) and its errors
+//! (Annex A.1, Table 7).
+//!
+//! Table 7 has two kinds of answer. A request whose client is unknown, or whose
+//! `redirect_uri` is missing or not registered, gets our own 400 page: nothing is ever
+//! redirected to a URI the client did not register. Every other error is redirected to the
+//! client with `error`, `error_description`, `state` and `correlation_id`. The parameter checks
+//! all run, so "Multiple problems in authorization request" can be told apart from one.
+
+use super::code::Return;
+use super::{DISPLAY_VALUES, GRANT_AUTHORIZATION_CODE, RESPONSE_TYPE_CODE, SUPPORTED_VERSIONS};
+use crate::backchannel::{display_text, MAX_BINDING_MESSAGE};
+use crate::client::Client;
+use crate::error::{ErrorCode, OAuthError};
+use crate::hint::Hint;
+use crate::mc_si::echoable;
+use crate::mc_si::request::SUPPORTED_SCOPES;
+use crate::params::{Params, MAX_VALUE};
+use crate::transaction::choose_acr;
+use crate::Op;
+use idgw_store::Millis;
+use std::sync::Arc;
+
+/// Longest `state` accepted and echoed.
+pub const MAX_STATE: usize = 1024;
+/// Scope values that ask for authentication alone: only then may idgw ask the user for the
+/// phone number instead of requiring a hint (Table 7, `login_hint` row note).
+const AUTHENTICATION_SCOPES: &[&str] = &["openid", "mc_authn"];
+
+/// An Authorization Request as it reached the endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a> {
+    pub get: bool,
+    pub query: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// Why a request is refused, and how (Table 7 "HTTP mode").
+#[derive(Debug, Clone)]
+pub enum Rejection {
+    /// "Bad Request 400": our own page, never a redirect.
+    Page(OAuthError),
+    /// "Redirect 302" to the client's registered `redirect_uri`.
+    Redirect(OAuthError, Return),
+}
+
+/// A request that passed Table 7's parameter checks.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    pub client: Arc<Client>,
+    pub ret: Return,
+    /// The parameters as sent, for the phone-number page to send back.
+    pub params: Params,
+    pub scope: String,
+    pub nonce: String,
+    pub acr: &'static str,
+    pub pin_required: bool,
+    pub hint: Option<Hint>,
+    pub prompt_none: bool,
+    pub prompt_login: bool,
+    pub max_age: Option<u64>,
+    pub binding_message: Option<String>,
+    /// What the handset shows: client name, context, binding message.
+    pub display_text: String,
+    pub ui_locales: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// `scope` names `mc_authz`: always prompt, whatever `prompt` says (Table 2).
+    pub fn mc_authz(&self) -> bool {
+        self.scope.split(' ').any(|s| s == "mc_authz")
+    }
+}
+
+/// The parameters of a request, the names sent more than once, and a serialization problem.
+struct Collected {
+    params: Params,
+    duplicates: Vec<String>,
+    serialization: Option<&'static str>,
+}
+
+fn from_pairs(input: &[u8]) -> (Params, Vec<String>) {
+    let mut params = Params::default();
+    let mut duplicates = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(input) {
+        if params.contains(&k) {
+            duplicates.push(k.into_owned());
+        } else {
+            params.insert(&k, v.into_owned());
+        }
+    }
+    (params, duplicates)
+}
+
+/// Section 4: GET carries the query string, POST a form body. A request serialized otherwise
+/// is still read, so that its error can go to a valid `redirect_uri` (Table 7).
+fn collect(raw: Raw<'_>) -> Collected {
+    let query = raw.query.unwrap_or("").as_bytes();
+    let form = raw
+        .content_type
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| {
+            c.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let (source, serialization) = match (raw.get, form) {
+        (true, _) if raw.body.is_empty() => (query, None),
+        (true, _) => (query, Some("GET request invalid serialization")),
+        (false, true) => (raw.body, None),
+        (false, false) => (query, Some("POST request Invalid serialization")),
+    };
+    let (mut params, duplicates) = from_pairs(source);
+    if serialization.is_some() && params.get("client_id").is_none() {
+        // The parameters are where they should not be: read them there for the redirect_uri.
+        params = Params::from_body(raw.content_type, raw.body)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|_| from_pairs(raw.body).0);
+    }
+    Collected {
+        params,
+        duplicates,
+        serialization,
+    }
+}
+
+/// Table 1: `redirect_uri` exactly equal (RFC 3986 6.2.1) to a registered one, with no
+/// fragment (RFC 6749 3.1.2).
+pub fn is_registered_redirect(client: &Client, uri: &str) -> bool {
+    !uri.contains('#') && client.metadata.redirect_uris.iter().any(|r| r == uri)
+}
+
+/// Whether the client may use Device-Initiated mode: it registered redirect URIs and, if it
+/// lists grant types, `authorization_code`.
+pub fn allows_device_initiated(client: &Client) -> bool {
+    let grants = &client.metadata.grant_types;
+    !client.metadata.redirect_uris.is_empty()
+        && (grants.is_empty() || grants.iter().any(|g| g == GRANT_AUTHORIZATION_CODE))
+}
+
+/// Validates a request per Table 2 and Table 7.
+pub async fn validate(
+    op: &Op,
+    raw: Raw<'_>,
+    now: Millis,
+) -> Result<AuthorizationRequest, Rejection> {
+    let c = collect(raw);
+    let p = &c.params;
+    let page = |e: OAuthError| Rejection::Page(e);
+    if c.duplicates
+        .iter()
+        .any(|d| d == "client_id" || d == "redirect_uri")
+    {
+        return Err(page(OAuthError::invalid_request(
+            "Multiple parameter names in the authorization request. Malformed request",
+        )));
+    }
+    let client_id = p.get("client_id").ok_or_else(|| {
+        page(OAuthError::invalid_request(
+            "REQUIRED parameter client_id is missing",
+        ))
+    })?;
+    let client = op
+        .clients
+        .get(client_id, now)
+        .await
+        .map_err(|e| page(e.into()))?
+        .ok_or_else(|| {
+            page(OAuthError::invalid_client(
+                "The client is not authorized to request an authorization code",
+            ))
+        })?;
+    let redirect_uri = p
+        .get("redirect_uri")
+        .filter(|u| is_registered_redirect(&client, u));
+    if !allows_device_initiated(&client) {
+        let e = OAuthError::unauthorized_client(
+            "The client is not allowed to make MC service request.",
+        );
+        return Err(match redirect_uri {
+            Some(uri) => Rejection::Redirect(e, Return::new(uri, p)),
+            None => page(e),
+        });
+    }
+    let redirect_uri =
+        redirect_uri.ok_or_else(|| page(OAuthError::invalid_request("redirect_uri is invalid")))?;
+    let ret = Return::new(redirect_uri, p);
+    check(&client, &c, &op.config.unavailable_scopes)
+        .map(|checked| checked.into_request(client.clone(), ret.clone(), p.clone()))
+        .map_err(|mut problems| {
+            let e = if problems.len() == 1 {
+                problems.remove(0)
+            } else {
+                OAuthError::invalid_request("Malformed request multiple problems exist")
+            };
+            Rejection::Redirect(e, ret)
+        })
+}
+
+/// The parameter values that passed [`check`].
+struct Checked {
+    scope: String,
+    nonce: String,
+    acr: &'static str,
+    pin_required: bool,
+    hint: Option<Hint>,
+    prompt: Vec<String>,
+    max_age: Option<u64>,
+    binding_message: Option<String>,
+    display_text: String,
+}
+
+impl Checked {
+    fn into_request(
+        self,
+        client: Arc<Client>,
+        ret: Return,
+        params: Params,
+    ) -> AuthorizationRequest {
+        AuthorizationRequest {
+            ui_locales: params.get("ui_locales").map(str::to_string),
+            client,
+            ret,
+            params,
+            scope: self.scope,
+            nonce: self.nonce,
+            acr: self.acr,
+            pin_required: self.pin_required,
+            hint: self.hint,
+            prompt_none: self.prompt.iter().any(|p| p == "none"),
+            prompt_login: self.prompt.iter().any(|p| p == "login"),
+            max_age: self.max_age,
+            binding_message: self.binding_message,
+            display_text: self.display_text,
+        }
+    }
+}
+
+fn invalid(description: &str) -> OAuthError {
+    OAuthError::invalid_request(description)
+}
+
+/// Every Table 7 parameter check after client and `redirect_uri`; all problems found.
+fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked, Vec<OAuthError>> {
+    let p = &c.params;
+    let mut problems = Vec::new();
+    let sent_empty = |name: &str| p.contains(name) && p.get(name).is_none();
+    if !c.duplicates.is_empty() {
+        problems.push(invalid(
+            "Multiple parameter names in the authorization request. Malformed request",
+        ));
+    }
+    if let Some(s) = c.serialization {
+        problems.push(invalid(s));
+    }
+    if p.names()
+        .any(|n| p.raw(n).is_some_and(|v| v.len() > MAX_VALUE))
+    {
+        problems.push(invalid("A parameter value is too long"));
+    }
+    match p.get("response_type") {
+        None => problems.push(invalid(
+            "REQUIRED parameter response_type is missing or value is invalid",
+        )),
+        Some(RESPONSE_TYPE_CODE) => {}
+        Some(_) => problems.push(invalid("Invalid response_type value")),
+    }
+    let scope = p.get("scope").unwrap_or_default().to_string();
+    let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    if scope.is_empty() {
+        problems.push(invalid(
+            "REQUIRED parameter scope is missing (or) invalid scope value",
+        ));
+    } else if !scopes.contains(&"openid")
+        || scopes
+            .iter()
+            .any(|s| !SUPPORTED_SCOPES.contains(s) || !client.allows_scope(s))
+    {
+        problems.push(OAuthError::invalid_scope("Malformed scope value"));
+    } else if scopes.iter().any(|s| suspended.iter().any(|x| x == s)) {
+        problems.push(OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "Requested service is not available temporarily",
+        ));
+    }
+    // Table 2 `version`: without one, a request with no Mobile Connect scope is a
+    // first-generation authentication request.
+    let mc_scope = scopes.iter().any(|s| s.starts_with("mc_"));
+    match p.get("version") {
+        Some(v) if SUPPORTED_VERSIONS.contains(&v) => {}
+        None if !mc_scope && !sent_empty("version") => {}
+        _ => problems.push(invalid("REQUIRED parameter version is missing / invalid")),
+    }
+    if let Some(state) = p.raw("state") {
+        if state.is_empty() || state.len() > MAX_STATE || state.chars().any(char::is_control) {
+            problems.push(invalid("RECOMMENDED parameter state is invalid"));
+        }
+    }
+    let nonce = p.get("nonce").unwrap_or_default().to_string();
+    if nonce.is_empty() {
+        problems.push(invalid("REQUIRED parameter nonce is missing (or) invalid"));
+    }
+    let prompt: Vec<String> = p
+        .raw("prompt")
+        .map(|v| v.split(' ').map(str::to_string).collect())
+        .unwrap_or_default();
+    let prompt_ok = prompt
+        .iter()
+        .all(|v| matches!(v.as_str(), "none" | "login" | "no_seam"))
+        && !(prompt.len() > 1 && prompt.iter().any(|v| v == "none"));
+    if !prompt_ok {
+        problems.push(invalid("prompt value is invalid"));
+    }
+    let hint = match (p.get("login_hint"), p.get("login_hint_token")) {
+        (Some(_), Some(_)) => {
+            problems.push(invalid("Malformed request, duplicate parameter entries"));
+            None
+        }
+        (Some(h), None) => Some(Hint::LoginHint(h.to_string())),
+        (None, Some(t)) => Some(Hint::LoginHintToken(t.to_string())),
+        (None, None) => p
+            .get("id_token_hint")
+            .map(|t| Hint::IdTokenHint(t.to_string())),
+    };
+    // Table 7 note: the user may be asked for the number, for authentication alone.
+    let may_ask = scopes.iter().all(|s| AUTHENTICATION_SCOPES.contains(s));
+    let prompt_none = prompt.iter().any(|v| v == "none");
+    if hint.is_none() && !prompt_none && !may_ask {
+        problems.push(invalid(
+            "REQUIRED parameters login_hint_token (or) login_hint does not exist",
+        ));
+    }
+    let acr = p.get("acr_values").and_then(choose_acr);
+    if acr.is_none() {
+        problems.push(invalid(
+            "REQUIRED parameter acr_values are missing or invalid values",
+        ));
+    }
+    if p.contains("display")
+        && !p
+            .get("display")
+            .is_some_and(|d| DISPLAY_VALUES.contains(&d))
+    {
+        problems.push(invalid("Invalid display value. / not supported"));
+    }
+    if p.contains("claims") {
+        let ok = p
+            .get("claims")
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+            .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
+        if !ok {
+            problems.push(invalid("claims value is invalid"));
+        }
+    }
+    let max_age = p.raw("max_age").map(|v| v.trim().parse::<u64>());
+    if matches!(max_age, Some(Err(_))) {
+        problems.push(invalid("Invalid max_age value"));
+    }
+    if p.contains("correlation_id") && echoable(p.raw("correlation_id")).is_none() {
+        problems.push(invalid("Invalid correlation_id value"));
+    }
+    let client_name = p.get("client_name");
+    let name_registered = |n: &str| client.metadata.client_names.iter().any(|r| r == n);
+    if sent_empty("client_name") || client_name.is_some_and(|n| !name_registered(n)) {
+        problems.push(invalid("Invalid client_name value"));
+    }
+    let binding_message = p.raw("binding_message").map(str::to_string);
+    if binding_message
+        .as_deref()
+        .is_some_and(|m| m.chars().count() > MAX_BINDING_MESSAGE || m.chars().any(char::is_control))
+    {
+        problems.push(invalid(&format!(
+            "binding_message must be at most {MAX_BINDING_MESSAGE} printable characters"
+        )));
+    }
+    let context = p.get("context");
+    if scopes.contains(&"mc_authz") {
+        // Table 2: binding_message, client_name and context are REQUIRED for mc_authz.
+        for (name, present) in [
+            ("binding_message", binding_message.is_some()),
+            ("client_name", client_name.is_some()),
+            ("context", context.is_some()),
+        ] {
+            if !present {
+                problems.push(invalid(&format!("{name} is REQUIRED for mc_authz")));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (acr, pin_required) = acr.expect("checked");
+    Ok(Checked {
+        display_text: display_text(
+            client_name.unwrap_or(client.display_name()),
+            context,
+            binding_message.as_deref(),
+        ),
+        scope,
+        nonce,
+        acr,
+        pin_required,
+        hint,
+        prompt,
+        max_age: max_age.and_then(Result::ok),
+        binding_message,
+    })
+}
+
+/// Table 7 "MSISDN/ENCR_MSISDN/PCR provided does not belong to the Operator" and "User is
+/// not registered": one answer, so the error tells nobody which numbers are subscribers.
+pub fn unknown_user() -> OAuthError {
+    OAuthError::access_denied("Unknown User")
+}
+
+/// A hint that cannot be read (Table 7).
+pub fn invalid_hint(e: OAuthError) -> OAuthError {
+    match e.code {
+        ErrorCode::UnknownUserId => unknown_user(),
+        ErrorCode::ServerError => e,
+        _ => invalid("Invalid value for login_hint or login_hint_token"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>(get: bool, query: &'a str, ct: Option<&'a str>, body: &'a [u8]) -> Raw<'a> {
+        Raw {
+            get,
+            query: Some(query),
+            content_type: ct,
+            body,
+        }
+    }
+
+    #[test]
+    fn duplicates_are_kept_apart_from_the_first_values() {
+        let c = collect(raw(true, "a=1&b=2&a=3", None, b""));
+        assert_eq!(c.params.get("a"), Some("1"));
+        assert_eq!(c.duplicates, vec!["a".to_string()]);
+        assert!(c.serialization.is_none());
+    }
+
+    #[test]
+    fn misplaced_parameters_are_still_read_for_the_redirect() {
+        let form = Some("application/x-www-form-urlencoded");
+        let c = collect(raw(true, "", form, b"client_id=x&redirect_uri=y"));
+        assert_eq!(c.params.get("client_id"), Some("x"));
+        assert_eq!(c.serialization, Some("GET request invalid serialization"));
+        let c = collect(raw(
+            false,
+            "",
+            Some("application/json"),
+            br#"{"client_id":"x"}"#,
+        ));
+        assert_eq!(c.params.get("client_id"), Some("x"));
+        assert_eq!(c.serialization, Some("POST request Invalid serialization"));
+        let c = collect(raw(false, "", form, b"client_id=x"));
+        assert!(c.serialization.is_none());
+    }
+}
