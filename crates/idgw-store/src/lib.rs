@@ -85,6 +85,29 @@ pub trait Store: Send + Sync + 'static {
     /// Every pending transaction, for resuming work after a restart.
     async fn pending_transactions(&self) -> Result<Vec<TransactionRow>>;
 
+    // --- transaction leases (several OP nodes) ---
+    /// Extends `owner`'s lease to `until` on those of `auth_req_ids` that are pending and
+    /// still its own (a node that was taken over does not take back); returns how many.
+    async fn renew_leases(
+        &self,
+        owner: &str,
+        auth_req_ids: &[String],
+        until: Millis,
+    ) -> Result<u64>;
+    /// Takes over up to `limit` pending, unexpired transactions whose lease lapsed at `now`,
+    /// giving each to `owner` until `until`. Atomic per transaction: of nodes claiming at
+    /// once, one gets it.
+    async fn claim_lapsed(
+        &self,
+        owner: &str,
+        now: Millis,
+        until: Millis,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>>;
+    /// Ends `owner`'s leases at once (a node stopping), so other nodes need not wait for them
+    /// to lapse; returns how many.
+    async fn release_leases(&self, owner: &str) -> Result<u64>;
+
     // --- replay protection ---
     /// Records a `jti` for `issuer`; false when it was already used.
     async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool>;

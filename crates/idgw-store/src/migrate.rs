@@ -13,6 +13,11 @@ pub(crate) const SQLITE: &[(i64, &str, &str)] = &[
         "ota_cards",
         include_str!("../migrations/sqlite/0002_ota_cards.sql"),
     ),
+    (
+        4,
+        "transaction_leases",
+        include_str!("../migrations/sqlite/0004_transaction_leases.sql"),
+    ),
 ];
 
 /// (version, description, SQL) for PostgreSQL: the same tables, with BIGINT milliseconds and
@@ -27,6 +32,11 @@ pub(crate) const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "ota_cards",
         include_str!("../migrations/postgres/0002_ota_cards.sql"),
+    ),
+    (
+        4,
+        "transaction_leases",
+        include_str!("../migrations/postgres/0004_transaction_leases.sql"),
     ),
 ];
 
