@@ -443,6 +443,13 @@ impl Harness {
         )
     }
 
+    /// The node dies: its tasks end without releasing its leases or finishing anything.
+    pub fn kill(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for t in self.tasks {
