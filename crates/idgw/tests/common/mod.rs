@@ -2,6 +2,8 @@
 //! temporary data directory, and stops it when dropped.
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
