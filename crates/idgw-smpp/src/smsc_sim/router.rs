@@ -348,6 +348,14 @@ impl Shared {
         self.flush_mo(now);
     }
 
+    /// A deliver_sm the ESME did not take (`why`): kept to be delivered again when the
+    /// next MO arrives, a bind registers or the retry timer ticks, within its validity.
+    pub(crate) fn redeliver(&self, deliver: DeliverSm, why: &str) {
+        tracing::info!(to = %deliver.destination_addr, from = %deliver.source_addr, why, "deliver_sm to be delivered again");
+        let expires = Instant::now() + self.config.default_validity;
+        self.lock().mo_pending.push((expires, deliver));
+    }
+
     fn flush_mo(&self, now: Instant) {
         let mut st = self.lock();
         let pending = std::mem::take(&mut st.mo_pending);
