@@ -182,30 +182,41 @@ impl Drop for Cluster {
     }
 }
 
+/// What a [`Notifications`] endpoint received, in order, and a wake-up for waiters.
+#[derive(Default)]
+struct Received {
+    log: std::sync::Mutex<Vec<(String, serde_json::Value)>>,
+    arrived: tokio::sync::Notify,
+}
+
 /// A client's notification endpoint (CIBA ping and push) on a loopback port: records every
 /// POST it receives and answers 204.
 pub struct Notifications {
     pub base: String,
-    received: std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
+    received: std::sync::Arc<Received>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Notifications {
     pub async fn start() -> Notifications {
         use axum::extract::State;
-        type Log = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
         async fn receive(
-            State(log): State<Log>,
+            State(received): State<std::sync::Arc<Received>>,
             uri: axum::http::Uri,
             body: String,
         ) -> axum::http::StatusCode {
             let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
-            log.lock().unwrap().push((uri.path().to_string(), body));
+            received
+                .log
+                .lock()
+                .unwrap()
+                .push((uri.path().to_string(), body));
+            received.arrived.notify_waiters();
             axum::http::StatusCode::NO_CONTENT
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let received = Log::default();
+        let received = std::sync::Arc::new(Received::default());
         let router = axum::Router::new()
             .fallback(axum::routing::post(receive))
             .with_state(received.clone());
@@ -228,6 +239,7 @@ impl Notifications {
     /// Every notification received for `auth_req_id`, with the path it was POSTed to.
     pub fn for_id(&self, auth_req_id: &str) -> Vec<(String, serde_json::Value)> {
         self.received
+            .log
             .lock()
             .unwrap()
             .iter()
@@ -238,15 +250,15 @@ impl Notifications {
 
     /// Waits up to `limit` for the first notification about `auth_req_id`.
     pub async fn wait(&self, auth_req_id: &str, limit: Duration) -> Option<serde_json::Value> {
-        let deadline = Instant::now() + limit;
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
+            let arrived = self.received.arrived.notified();
             if let Some((_, body)) = self.for_id(auth_req_id).into_iter().next() {
                 return Some(body);
             }
-            if Instant::now() >= deadline {
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
                 return None;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

@@ -34,6 +34,9 @@ pub const TEST_ONLY_VARS: &[&str] = &[
     "IDGW_SCREENSHOT_DIR",
     "IDGW_PYTHON",
     "IDGW_NODE",
+    "IDGW_BENCH_FLOWS",
+    "IDGW_BENCH_CONCURRENCY",
+    "IDGW_BENCH_SECONDS",
 ];
 
 /// Removes [`TEST_ONLY_VARS`] from the environment `cmd` (an `idgw` command) inherits.
