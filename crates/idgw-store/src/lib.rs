@@ -137,6 +137,9 @@ pub trait Store: Send + Sync + 'static {
     /// The next MT counter for a card's key set: atomically incremented, never reissued,
     /// whatever the number of processes (TS 102 225 5.1.1).
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64>;
+    /// The last MT counter issued for a card's key set (0 before the first), so any node can
+    /// tell whether a PoR answers the newest packet.
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64>;
     /// Accepts an MO counter only if it is higher than the last accepted one, atomically.
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool>;
 

@@ -510,6 +510,10 @@ impl Store for SqliteStore {
         ota::next_mt_counter(&self.pool, iccid, kvn).await
     }
 
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {
+        ota::last_mt_counter(&self.pool, iccid, kvn).await
+    }
+
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool> {
         ota::accept_mo_counter(&self.pool, iccid, kvn, cntr).await
     }

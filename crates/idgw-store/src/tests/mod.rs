@@ -402,9 +402,11 @@ pub async fn ota_counters_never_reissue(s: &dyn Store) {
         Some(card.clone())
     );
     assert!(!format!("{card:?}").contains("[1, 1"), "keys never printed");
+    assert_eq!(s.last_mt_counter(&card.iccid, 1).await.unwrap(), 0);
     let a = s.next_mt_counter(&card.iccid, 1).await.unwrap();
     let b = s.next_mt_counter(&card.iccid, 1).await.unwrap();
     assert_eq!((a, b), (1, 2));
+    assert_eq!(s.last_mt_counter(&card.iccid, 1).await.unwrap(), 2);
     assert_eq!(
         s.next_mt_counter(&card.iccid, 2).await.unwrap(),
         1,
