@@ -82,7 +82,7 @@ pub trait Store: Send + Sync + 'static {
     async fn finish_transaction(&self, from: TxState, finish: &Finish) -> Result<bool>;
     /// Pending transactions whose `expires_at` is at or before `now`.
     async fn expired_pending(&self, now: Millis, limit: u32) -> Result<Vec<TransactionRow>>;
-    /// Every pending transaction, for resuming work after a restart.
+    /// Every pending transaction (nodes resume theirs through [`Store::claim_lapsed`]).
     async fn pending_transactions(&self) -> Result<Vec<TransactionRow>>;
 
     // --- transaction leases (several OP nodes) ---
