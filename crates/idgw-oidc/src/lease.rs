@@ -13,11 +13,14 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// How long a lease lasts: how long a dead node's transactions wait before a survivor takes
-/// them over (plus up to [`TAKE_OVER_EVERY`]).
+/// How long a lease lasts by default (`OpConfig::lease_ms`): how long a dead node's
+/// transactions wait before a survivor takes them over (plus up to [`TAKE_OVER_EVERY`]).
 pub const LEASE_MS: Millis = 10_000;
-/// How often a node renews the leases of the transactions it works: well inside [`LEASE_MS`].
-pub const RENEW_EVERY: Duration = Duration::from_secs(3);
+
+/// How often a node renews the leases of the transactions it works: three times a lease.
+pub fn renew_every(lease_ms: Millis) -> Duration {
+    Duration::from_millis((lease_ms / 3).max(1) as u64)
+}
 /// How often a node looks for lapsed leases.
 pub const TAKE_OVER_EVERY: Duration = Duration::from_secs(1);
 /// Most transactions taken over in one claim.
@@ -59,6 +62,10 @@ impl Node {
     pub fn working(&self) -> Vec<String> {
         self.lock().iter().cloned().collect()
     }
+
+    fn is_working(&self, auth_req_id: &str) -> bool {
+        self.lock().contains(auth_req_id)
+    }
 }
 
 /// A transaction worked by this node; dropping it stops renewing its lease.
@@ -80,7 +87,7 @@ pub async fn renew(op: &Op, now: Millis) -> Result<u64, StoreError> {
         return Ok(0);
     }
     op.store
-        .renew_leases(&op.node.id, &ids, now + LEASE_MS)
+        .renew_leases(&op.node.id, &ids, now + op.config.lease_ms)
         .await
 }
 
@@ -91,10 +98,13 @@ pub async fn take_over(op: &Arc<Op>, now: Millis) -> Result<usize, StoreError> {
     loop {
         let rows = op
             .store
-            .claim_lapsed(&op.node.id, now, now + LEASE_MS, CLAIM_BATCH)
+            .claim_lapsed(&op.node.id, now, now + op.config.lease_ms, CLAIM_BATCH)
             .await?;
         let full = rows.len() == CLAIM_BATCH as usize;
         for row in rows {
+            if op.node.is_working(&row.auth_req_id) {
+                continue; // its renewal was late: held again, and still worked here
+            }
             tracing::info!(auth_req_id = %row.auth_req_id, node = %op.node.id, "taking over a transaction whose lease lapsed");
             if let Some(request) = parse_request(&row) {
                 spawn_authentication(op.clone(), row, request);

@@ -55,6 +55,8 @@ pub struct OpConfig {
     pub id_token_ttl_s: u64,
     /// This node's id in the store (owner of the transactions it works); default random.
     pub node_id: String,
+    /// How long a node's hold on a pending transaction lasts unrenewed (see [`lease`]).
+    pub lease_ms: Millis,
 }
 
 impl OpConfig {
@@ -69,6 +71,7 @@ impl OpConfig {
             refresh_token_ttl_s: 30 * 24 * 3600,
             id_token_ttl_s: 600,
             node_id: lease::Node::random().id,
+            lease_ms: lease::LEASE_MS,
         }
     }
 
@@ -219,7 +222,7 @@ impl Op {
         let outbox = tokio::spawn(outbox::run(self.clone(), shutdown.clone()));
         let mut shutdown = shutdown;
         let mut sweep = tokio::time::interval(Duration::from_millis(500));
-        let mut renew = tokio::time::interval(lease::RENEW_EVERY);
+        let mut renew = tokio::time::interval(lease::renew_every(self.config.lease_ms));
         let mut take_over = tokio::time::interval(lease::TAKE_OVER_EVERY);
         let mut purge = tokio::time::interval(Duration::from_secs(60));
         loop {

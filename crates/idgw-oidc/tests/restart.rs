@@ -37,26 +37,29 @@ async fn pending_transaction_survives_a_restart() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Leases of this test's nodes: short, so the take-over comes soon.
+const LEASE_MS: i64 = 1_500;
+
 /// Two nodes on one store; the one that accepted a transaction dies (no release): the other
 /// leaves it alone while the lease holds, then takes it over and the client gets its tokens.
 #[tokio::test]
 async fn survivor_takes_over_a_dead_nodes_transaction() {
     let (url, dir) = db_url("takeover");
-    let first = Harness::start_with(&url, Arc::new(TestAuthenticator::default()), None).await;
+    let auth = || Arc::new(TestAuthenticator::default());
+    let first = Harness::start_node(&url, auth(), None, LEASE_MS).await;
     let keys = first.client_keys();
     let id = first.start_auth("poll", SUBSCRIBER).await;
     assert_eq!(first.auth.wait_requests(1).await, 1);
-    let second =
-        Harness::start_with(&url, Arc::new(TestAuthenticator::default()), Some(keys)).await;
+    let second = Harness::start_node(&url, auth(), Some(keys), LEASE_MS).await;
+    // While the first node lives, it renews its lease: nobody else works the transaction.
+    tokio::time::sleep(std::time::Duration::from_millis(2 * LEASE_MS as u64)).await;
+    assert_eq!(second.auth.requests.lock().unwrap().len(), 0);
     let first_node = first.op.node.id.clone();
-    first.kill();
-    // The lease (idgw_oidc::lease::LEASE_MS) still holds: nobody else works it.
-    assert_eq!(second.auth.wait_requests(1).await, 0);
     let row = second.op.store.transaction(&id).await.unwrap().unwrap();
     assert_eq!(row.owner.as_deref(), Some(first_node.as_str()));
+    first.kill();
     // Within a lease and a take-over period, the survivor resumes it.
-    let limit = idgw_oidc::lease::LEASE_MS as u64 + 3000;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(limit);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while second.auth.wait_requests(1).await == 0 {
         assert!(std::time::Instant::now() < deadline, "never taken over");
     }

@@ -274,6 +274,16 @@ impl Harness {
         auth: Arc<TestAuthenticator>,
         keys: Option<(Jwk, Jwk)>,
     ) -> Harness {
+        Harness::start_node(store_url, auth, keys, idgw_oidc::lease::LEASE_MS).await
+    }
+
+    /// Like [`Harness::start_with`], holding transactions under leases of `lease_ms`.
+    pub async fn start_node(
+        store_url: &str,
+        auth: Arc<TestAuthenticator>,
+        keys: Option<(Jwk, Jwk)>,
+        lease_ms: i64,
+    ) -> Harness {
         let receiver = Arc::new(Receiver::default());
         let receiver_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let receiver_base = format!("http://{}", receiver_listener.local_addr().unwrap());
@@ -282,6 +292,7 @@ impl Harness {
         let store = idgw_store::open(store_url).await.unwrap();
         let mut config = OpConfig::new(&base);
         config.interval_s = 1;
+        config.lease_ms = lease_ms;
         let op = Op::new(config, store.clone(), auth.clone()).await.unwrap();
         let (jwt_key, signed_key) = keys.unwrap_or_else(|| (ec_key("jwt-1"), ec_key("signed-1")));
         let si_key = rsa_key("si-1");
