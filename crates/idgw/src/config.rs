@@ -74,6 +74,9 @@ pub struct OpSettings {
     pub access_token_ttl: u64,
     pub refresh_token_ttl: u64,
     pub id_token_ttl: u64,
+    /// Seconds a node holds a pending transaction without renewing (several nodes: how soon
+    /// a survivor takes over a dead node's transactions).
+    pub lease: u64,
 }
 
 impl Default for OpSettings {
@@ -87,6 +90,7 @@ impl Default for OpSettings {
             access_token_ttl: d.access_token_ttl_s,
             refresh_token_ttl: d.refresh_token_ttl_s,
             id_token_ttl: d.id_token_ttl_s,
+            lease: (d.lease_ms / 1000) as u64,
         }
     }
 }
@@ -313,6 +317,7 @@ impl Config {
         c.access_token_ttl_s = self.op.access_token_ttl;
         c.refresh_token_ttl_s = self.op.refresh_token_ttl;
         c.id_token_ttl_s = self.op.id_token_ttl;
+        c.lease_ms = self.op.lease.clamp(1, 3600) as i64 * 1000;
         c
     }
 }

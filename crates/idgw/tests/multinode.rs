@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const PIN: &str = "1234";
-/// Long enough for node 1's leases to lapse (10 s) and node 2 to finish after the kill.
+/// Long enough for node 1's leases to lapse (`[op] lease`, 3 s) and node 2 to finish.
 const FLOW_LIMIT: Duration = Duration::from_secs(45);
 
 struct Net {
@@ -163,6 +163,7 @@ ota = "{ota1}"
 radio = "{radio}"
 [op]
 interval = 1
+lease = 3
 [[clients]]
 client_id = "poll"
 client_secret = "s3cret"
