@@ -274,6 +274,8 @@ pub async fn open_transaction(
         created_at: now,
         expires_at: now + expires_in as i64 * 1000,
         completed_at: None,
+        owner: Some(op.node.id.clone()),
+        lease_until: now + op.config.lease_ms,
     };
     op.store.insert_transaction(&row).await?;
     op.event(

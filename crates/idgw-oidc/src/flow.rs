@@ -1,7 +1,8 @@
 //! The life of a transaction after acceptance: hand it to the [`Authenticator`], record the
 //! one outcome, and queue what the client must be told (CIBA Core 10.2 ping, 10.3 push,
 //! 12 push error; the 2017 draft's notification). The expiry sweeper ends transactions
-//! nobody answered, and [`resume`] hands pending ones over again after a restart.
+//! nobody answered; [`crate::lease`] hands pending ones over again when their node stopped or
+//! died.
 //!
 //! Mobile Connect SI notification mode is push delivery to the request's `notification_uri`:
 //! the Table 6 token response or the Table 14/15 error, both with `correlation_id`, never
@@ -22,8 +23,11 @@ pub const BACKCHANNEL_TOKEN_RESPONSE: &str =
     "urn:openid:params:modrna:grant-type:backchannel_token_response";
 
 /// Hands an accepted transaction to the authenticator in the background.
+/// Its lease is renewed while this node waits (see [`crate::lease`]).
 pub fn spawn_authentication(op: Arc<Op>, row: TransactionRow, request: AcceptedRequest) {
+    let working = op.node.work(&row.auth_req_id);
     tokio::spawn(async move {
+        let _working = working;
         let auth = AuthenticationRequest {
             auth_req_id: row.auth_req_id.clone(),
             correlation_id: request.correlation_id.clone(),
@@ -213,7 +217,7 @@ pub fn grant_for(request: &AcceptedRequest, msisdn: &str, outcome: &StoredOutcom
     }
 }
 
-fn parse_request(row: &TransactionRow) -> Option<AcceptedRequest> {
+pub(crate) fn parse_request(row: &TransactionRow) -> Option<AcceptedRequest> {
     match serde_json::from_str(&row.request) {
         Ok(r) => Some(r),
         Err(e) => {
@@ -248,20 +252,4 @@ pub async fn sweep_expired(op: &Op, now: Millis) -> Result<usize, OAuthError> {
         }
     }
     Ok(ended)
-}
-
-/// After a restart: hands every pending, unexpired transaction to the authenticator again.
-pub async fn resume(op: &Arc<Op>) -> Result<usize, OAuthError> {
-    let now = op.now();
-    let mut resumed = 0;
-    for row in op.store.pending_transactions().await? {
-        if row.expires_at <= now {
-            continue; // the sweeper ends it
-        }
-        if let Some(request) = parse_request(&row) {
-            spawn_authentication(op.clone(), row, request);
-            resumed += 1;
-        }
-    }
-    Ok(resumed)
 }

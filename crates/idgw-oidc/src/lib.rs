@@ -20,6 +20,7 @@ pub mod hint;
 pub mod http;
 pub mod jose;
 pub mod keys;
+pub mod lease;
 pub mod mc_di;
 pub mod mc_si;
 pub mod metrics;
@@ -65,6 +66,10 @@ pub struct OpConfig {
     /// unprovisioned MSISDN inside them is "not registered" for Mobile Connect, one outside
     /// is an unknown user (Mobile Connect SI Table 13).
     pub home_msisdn_prefixes: Vec<String>,
+    /// This node's id in the store (owner of the transactions it works); default random.
+    pub node_id: String,
+    /// How long a node's hold on a pending transaction lasts unrenewed (see [`lease`]).
+    pub lease_ms: Millis,
 }
 
 impl OpConfig {
@@ -81,6 +86,8 @@ impl OpConfig {
             fetch: fetch::FetchPolicy::default(),
             unavailable_scopes: vec![],
             home_msisdn_prefixes: vec![],
+            node_id: lease::Node::random().id,
+            lease_ms: lease::LEASE_MS,
         }
     }
 
@@ -127,6 +134,7 @@ pub struct Op {
     pub authenticator: Arc<dyn Authenticator>,
     pub metrics: metrics::Metrics,
     pub polls: polls::PollTracker,
+    pub node: Arc<lease::Node>,
     pub outbox_wake: Notify,
     pub http: reqwest::Client,
 }
@@ -157,6 +165,7 @@ impl Op {
         Ok(Arc::new(Op {
             clients: ClientRegistry::new(store.clone(), secret_key, fetcher.clone()),
             client_keys: client_keys::ClientKeys::new(fetcher),
+            node: Arc::new(lease::Node::new(config.node_id.clone())),
             config,
             store,
             keys: Arc::new(keys),
@@ -224,35 +233,55 @@ impl Op {
         }
     }
 
-    /// Resumes pending transactions and runs the background work (expiry sweeper, outbox,
-    /// purge) until `shutdown` turns true.
+    /// Takes over pending transactions whose node stopped or died, and runs the background
+    /// work (expiry sweeper, lease renewal and take-over, outbox, purge) until `shutdown`
+    /// turns true; then releases this node's leases.
     pub async fn run_background(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
-        match flow::resume(&self).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(resumed = n, "resumed pending transactions"),
-            Err(e) => tracing::error!(error = %e, "cannot resume pending transactions"),
-        }
+        tracing::info!(node = %self.node.id, "OP node running");
+        self.take_over(self.now()).await;
         let outbox = tokio::spawn(outbox::run(self.clone(), shutdown.clone()));
         let mut shutdown = shutdown;
-        let mut ticks = 0u64;
+        let mut sweep = tokio::time::interval(Duration::from_millis(500));
+        let mut renew = tokio::time::interval(lease::renew_every(self.config.lease_ms));
+        let mut take_over = tokio::time::interval(lease::TAKE_OVER_EVERY);
+        let mut purge = tokio::time::interval(Duration::from_secs(60));
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = sweep.tick() => {
+                    if let Err(e) = flow::sweep_expired(&self, self.now()).await {
+                        tracing::error!(error = %e, "expiry sweep failed");
+                    }
+                }
+                _ = renew.tick() => {
+                    if let Err(e) = lease::renew(&self, self.now()).await {
+                        tracing::error!(error = %e, "cannot renew transaction leases");
+                    }
+                }
+                _ = take_over.tick() => self.take_over(self.now()).await,
+                _ = purge.tick() => {
+                    let now = self.now();
+                    self.polls.purge(now);
+                    if let Err(e) = self.store.purge(now).await {
+                        tracing::warn!(error = %e, "purge failed");
+                    }
+                }
                 _ = shutdown.changed() => break,
             }
-            let now = self.now();
-            if let Err(e) = flow::sweep_expired(&self, now).await {
-                tracing::error!(error = %e, "expiry sweep failed");
-            }
-            ticks += 1;
-            if ticks % 120 == 0 {
-                self.polls.purge(now);
-                if let Err(e) = self.store.purge(now).await {
-                    tracing::warn!(error = %e, "purge failed");
-                }
-            }
+        }
+        match lease::release(&self).await {
+            Ok(n) if n > 0 => tracing::info!(released = n, "released transaction leases"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot release transaction leases"),
         }
         let _ = outbox.await;
+    }
+
+    async fn take_over(self: &Arc<Self>, now: Millis) {
+        match lease::take_over(self, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(taken_over = n, "resumed pending transactions"),
+            Err(e) => tracing::error!(error = %e, "cannot take over pending transactions"),
+        }
     }
 }
 

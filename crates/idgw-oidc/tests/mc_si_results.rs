@@ -395,6 +395,9 @@ async fn t18_unexpected_error_is_500() {
         created_at: now,
         expires_at: now + 60_000,
         completed_at: None,
+        // Held by a live node elsewhere, so this OP's take-over leaves it alone.
+        owner: Some("another-node".into()),
+        lease_until: now + 60_000,
     };
     h.op.store.insert_transaction(&row).await.unwrap();
     let body = expect(

@@ -82,8 +82,31 @@ pub trait Store: Send + Sync + 'static {
     async fn finish_transaction(&self, from: TxState, finish: &Finish) -> Result<bool>;
     /// Pending transactions whose `expires_at` is at or before `now`.
     async fn expired_pending(&self, now: Millis, limit: u32) -> Result<Vec<TransactionRow>>;
-    /// Every pending transaction, for resuming work after a restart.
+    /// Every pending transaction (nodes resume theirs through [`Store::claim_lapsed`]).
     async fn pending_transactions(&self) -> Result<Vec<TransactionRow>>;
+
+    // --- transaction leases (several OP nodes) ---
+    /// Extends `owner`'s lease to `until` on those of `auth_req_ids` that are pending and
+    /// still its own (a node that was taken over does not take back); returns how many.
+    async fn renew_leases(
+        &self,
+        owner: &str,
+        auth_req_ids: &[String],
+        until: Millis,
+    ) -> Result<u64>;
+    /// Takes over up to `limit` pending, unexpired transactions whose lease lapsed at `now`,
+    /// giving each to `owner` until `until`. Atomic per transaction: of nodes claiming at
+    /// once, one gets it.
+    async fn claim_lapsed(
+        &self,
+        owner: &str,
+        now: Millis,
+        until: Millis,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>>;
+    /// Ends `owner`'s leases at once (a node stopping), so other nodes need not wait for them
+    /// to lapse; returns how many.
+    async fn release_leases(&self, owner: &str) -> Result<u64>;
 
     // --- replay protection ---
     /// Records a `jti` for `issuer`; false when it was already used.
@@ -114,6 +137,9 @@ pub trait Store: Send + Sync + 'static {
     /// The next MT counter for a card's key set: atomically incremented, never reissued,
     /// whatever the number of processes (TS 102 225 5.1.1).
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64>;
+    /// The last MT counter issued for a card's key set (0 before the first), so any node can
+    /// tell whether a PoR answers the newest packet.
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64>;
     /// Accepts an MO counter only if it is higher than the last accepted one, atomically.
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool>;
 

@@ -18,6 +18,11 @@ pub(crate) const SQLITE: &[(i64, &str, &str)] = &[
         "mc_di",
         include_str!("../migrations/sqlite/0003_mc_di.sql"),
     ),
+    (
+        4,
+        "transaction_leases",
+        include_str!("../migrations/sqlite/0004_transaction_leases.sql"),
+    ),
 ];
 
 /// (version, description, SQL) for PostgreSQL: the same tables, with BIGINT milliseconds and
@@ -37,6 +42,11 @@ pub(crate) const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "mc_di",
         include_str!("../migrations/postgres/0003_mc_di.sql"),
+    ),
+    (
+        4,
+        "transaction_leases",
+        include_str!("../migrations/postgres/0004_transaction_leases.sql"),
     ),
 ];
 

@@ -92,6 +92,10 @@ pub struct TransactionRow {
     pub created_at: Millis,
     pub expires_at: Millis,
     pub completed_at: Option<Millis>,
+    /// The node working on it while it is pending.
+    pub owner: Option<String>,
+    /// Until when `owner` holds it; after that any node may take it over.
+    pub lease_until: Millis,
 }
 
 /// The end (or the redemption) of a transaction, written atomically.

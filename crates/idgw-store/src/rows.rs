@@ -8,7 +8,7 @@ use crate::{
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 pub(crate) const TX_COLUMNS: &str =
-    "auth_req_id, client_id, msisdn, state, request, outcome, created_at, expires_at, completed_at";
+    "auth_req_id, client_id, msisdn, state, request, outcome, created_at, expires_at, completed_at, owner, lease_until";
 pub(crate) const OUTBOX_COLUMNS: &str = "id, auth_req_id, url, bearer, body, state, attempts, next_attempt_at, deadline, last_status, last_error";
 pub(crate) const TOKEN_COLUMNS: &str =
     "token_hash, kind, client_id, auth_req_id, grant_data, created_at, expires_at, revoked_at";
@@ -48,6 +48,8 @@ where
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         completed_at: row.try_get("completed_at")?,
+        owner: row.try_get("owner")?,
+        lease_until: row.try_get("lease_until")?,
     })
 }
 

@@ -81,6 +81,9 @@ pub struct OpSettings {
     pub unavailable_scopes: Vec<String>,
     /// MSISDN prefixes of the operator's number ranges (empty: every number).
     pub home_msisdn_prefixes: Vec<String>,
+    /// Seconds a node holds a pending transaction without renewing (several nodes: how soon
+    /// a survivor takes over a dead node's transactions).
+    pub lease: u64,
 }
 
 impl Default for OpSettings {
@@ -97,6 +100,7 @@ impl Default for OpSettings {
             allow_loopback_fetch: d.fetch.allow_loopback,
             unavailable_scopes: d.unavailable_scopes,
             home_msisdn_prefixes: d.home_msisdn_prefixes,
+            lease: (d.lease_ms / 1000) as u64,
         }
     }
 }
@@ -335,6 +339,7 @@ impl Config {
         c.fetch.allow_loopback = self.op.allow_loopback_fetch;
         c.unavailable_scopes = self.op.unavailable_scopes.clone();
         c.home_msisdn_prefixes = self.op.home_msisdn_prefixes.clone();
+        c.lease_ms = self.op.lease.clamp(1, 3600) as i64 * 1000;
         c
     }
 }

@@ -321,6 +321,16 @@ impl Harness {
         Harness::launch(store_url, auth, keys, |_| {}).await
     }
 
+    /// Like [`Harness::start_with`], holding transactions under leases of `lease_ms`.
+    pub async fn start_node(
+        store_url: &str,
+        auth: Arc<TestAuthenticator>,
+        keys: Option<(Jwk, Jwk)>,
+        lease_ms: i64,
+    ) -> Harness {
+        Harness::launch(store_url, auth, keys, |c| c.lease_ms = lease_ms).await
+    }
+
     pub async fn launch(
         store_url: &str,
         auth: Arc<TestAuthenticator>,
@@ -519,6 +529,13 @@ impl Harness {
             self.client("jwt").key.unwrap(),
             self.client("signed").key.unwrap(),
         )
+    }
+
+    /// The node dies: its tasks end without releasing its leases or finishing anything.
+    pub fn kill(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
     }
 
     pub async fn stop(self) {

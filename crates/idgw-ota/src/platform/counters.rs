@@ -42,12 +42,17 @@ use crate::Cntr;
 ///   WHERE iccid = $1 AND kvn = $2 AND mo < $3` and `true` iff one row
 ///   changed.
 ///
+/// [`CounterStore::last_mt_counter`] reads the last MT counter issued (absent: 0); a node
+/// matches a card's PoR to a packet another node sent by it.
+///
 /// The platform calls `accept_mo_counter` only for packets whose
 /// cryptographic checksum verified, so an attacker cannot move it forward.
 #[async_trait]
 pub trait CounterStore: Send + Sync {
     /// The next MT counter for the card's key set (see the trait doc).
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64, PlatformError>;
+    /// The last MT counter issued for the card's key set (see the trait doc).
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64, PlatformError>;
     /// Whether `cntr` is a fresh MO counter; records it if so (see the trait doc).
     async fn accept_mo_counter(
         &self,
@@ -93,6 +98,10 @@ impl CounterStore for MemoryCounters {
         }
         pair.mt += 1;
         Ok(pair.mt)
+    }
+
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64, PlatformError> {
+        Ok(self.get(iccid, kvn).0)
     }
 
     async fn accept_mo_counter(

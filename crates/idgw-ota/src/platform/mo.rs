@@ -17,7 +17,10 @@
 //!     secured data)` go to [`MoSink::on_mo`].
 //!   - IEI 0x71, a Response Packet (PoR, TS 31.115 section 4.4, ETSI
 //!     TS 102 225 section 5.2) to one of our packets: opened with the keys
-//!     and SPI it answers; an error status is reported once.
+//!     and SPI it answers; an error status is reported once. A secured PoR
+//!     for a packet another platform node sent (the SMSC spreads MO over the
+//!     binds) is matched by its CNTR against the newest MT counter issued to
+//!     the card.
 //!
 //! Anything else (tampered, replayed, unknown sender, unmatched PoR) is
 //! logged and dropped; the outcome is returned for tests and traces.
@@ -323,21 +326,32 @@ impl OtaPlatform {
             };
         }
         let cntr = opened.secured.then_some(opened.cntr.value());
-        let reason = {
+        let what = format!(
+            "PoR status {:#04x} ({status:?}){}",
+            status.to_byte(),
+            if opened.secured { "" } else { ", unsecured" }
+        );
+        let local = {
             let mut sent = lock(&self.sent);
             match sent.by_por(msisdn, cntr) {
-                None => return MoOutcome::Dropped(DropReason::UnmatchedPor),
-                Some(e) if e.failed => None,
+                None => None,
+                Some(e) if e.failed => Some(None),
                 Some(e) => {
                     e.failed = true;
-                    Some(format!(
-                        "PoR status {:#04x} ({status:?}){}: reference {}",
-                        status.to_byte(),
-                        if opened.secured { "" } else { ", unsecured" },
-                        e.reference
-                    ))
+                    Some(Some(format!("{what}: reference {}", e.reference)))
                 }
             }
+        };
+        let reason = match (local, cntr) {
+            (Some(reason), _) => reason,
+            // Sent by another node of the platform: an authentic PoR naming the newest
+            // packet to the card answers it; older counters are stale or replayed.
+            (None, Some(c)) => match self.counters.last_mt_counter(&card.iccid, card.kvn).await {
+                Ok(last) if last == c => Some(format!("{what}: CNTR {c}, sent by another node")),
+                Ok(_) => return MoOutcome::Dropped(DropReason::UnmatchedPor),
+                Err(e) => return MoOutcome::Dropped(DropReason::Store(e)),
+            },
+            (None, None) => return MoOutcome::Dropped(DropReason::UnmatchedPor),
         };
         let failure_reported = reason.is_some();
         if let Some(reason) = reason {

@@ -345,6 +345,55 @@ async fn error_pors_are_matched_to_sent_packets() {
     );
 }
 
+/// Two platform nodes on one card database and counter store: a PoR reaching the node that
+/// did not send the packet is matched by its counter, if it names the newest packet.
+#[tokio::test]
+async fn error_pors_for_another_nodes_packets() {
+    let (sender, _, counters) = platform();
+    let other = OtaPlatform::new(
+        PlatformConfig::default(),
+        cards(),
+        counters.clone(),
+        Arc::new(FakeSmsc::default()),
+    );
+    let (sink, mut events) = recorder();
+    let now = Instant::now();
+    let first = sender.send(MSISDN, None, b"one", "T-1", now).await.unwrap();
+    let newest = sender.send(MSISDN, None, b"two", "T-2", now).await.unwrap();
+    let params = mt::security_params(&card());
+    let keys = card().key_set();
+    let por = |cntr: u64| {
+        let packet = ResponsePacket::seal(
+            &params,
+            &keys,
+            TAR,
+            Cntr::new(cntr).unwrap(),
+            ResponseStatus::CntrLow,
+            &[],
+        )
+        .unwrap();
+        deliver(MSISDN, single(0x71, &packet))
+    };
+    // An older packet's PoR: stale or replayed.
+    let out = other
+        .handle_deliver(por(first.cntr), sink.as_ref(), now)
+        .await;
+    assert_eq!(out, MoOutcome::Dropped(DropReason::UnmatchedPor));
+    let out = other
+        .handle_deliver(por(newest.cntr), sink.as_ref(), now)
+        .await;
+    assert_eq!(
+        out,
+        MoOutcome::Por {
+            status: ResponseStatus::CntrLow,
+            failure_reported: true
+        }
+    );
+    assert!(
+        matches!(events.try_recv().unwrap(), Event::Failure(m, r) if m == MSISDN && r.contains("another node"))
+    );
+}
+
 #[tokio::test]
 async fn each_step_is_traced_by_msisdn() {
     let hops = Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -5,7 +5,8 @@
 //! handset is unreachable (until the validity period, 7.1.1, expires),
 //! sends delivery receipts (Appendix B) when registered_delivery asks, and
 //! turns handsets' MO SMS-SUBMIT into deliver_sm for the bound ESME of the
-//! receiving short code.
+//! receiving short code (round robin over its binds, as when an account has
+//! several, e.g. one per OTA platform node).
 //!
 //! Like mini-redis, [`run`] takes its listener and shutdown signal from the caller.
 

@@ -55,6 +55,8 @@ struct State {
     mo_pending: Vec<(Instant, DeliverSm)>,
     next_message_id: u64,
     next_session: u64,
+    /// Turns of the MO round robin so far.
+    mo_turn: usize,
 }
 
 /// State shared by all simulator sessions.
@@ -346,6 +348,14 @@ impl Shared {
         self.flush_mo(now);
     }
 
+    /// A deliver_sm the ESME did not take (`why`): kept to be delivered again when the
+    /// next MO arrives, a bind registers or the retry timer ticks, within its validity.
+    pub(crate) fn redeliver(&self, deliver: DeliverSm, why: &str) {
+        tracing::info!(to = %deliver.destination_addr, from = %deliver.source_addr, why, "deliver_sm to be delivered again");
+        let expires = Instant::now() + self.config.default_validity;
+        self.lock().mo_pending.push((expires, deliver));
+    }
+
     fn flush_mo(&self, now: Instant) {
         let mut st = self.lock();
         let pending = std::mem::take(&mut st.mo_pending);
@@ -354,13 +364,9 @@ impl Shared {
                 tracing::info!(to = %d.destination_addr, "MO expired undelivered");
                 continue;
             }
-            let receivers = || st.sessions.values().filter(|s| s.receives);
-            let target = receivers()
-                .find(|s| {
-                    s.short_codes.contains(&d.destination_addr)
-                        || s.address_range == d.destination_addr
-                })
-                .or_else(|| receivers().next());
+            let target = mo_target(&st.sessions, &d.destination_addr, st.mo_turn);
+            st.mo_turn = st.mo_turn.wrapping_add(1);
+            let target = target.and_then(|id| st.sessions.get(&id));
             match target {
                 Some(s) => {
                     self.config.trace.message(
@@ -381,6 +387,26 @@ impl Shared {
             }
         }
     }
+}
+
+/// The session that gets the next MO for `short_code`: the receiving binds that claim it (its
+/// account's short code or their address_range), else every receiving bind, taken in turn, as
+/// an SMSC spreads traffic over an account's binds (round robin).
+fn mo_target(sessions: &HashMap<u64, SessionEntry>, short_code: &str, turn: usize) -> Option<u64> {
+    let mut receivers: Vec<(u64, bool)> = sessions
+        .iter()
+        .filter(|(_, s)| s.receives)
+        .map(|(id, s)| {
+            let claims =
+                s.short_codes.iter().any(|c| c == short_code) || s.address_range == short_code;
+            (*id, claims)
+        })
+        .collect();
+    if receivers.iter().any(|(_, claims)| *claims) {
+        receivers.retain(|(_, claims)| *claims);
+    }
+    receivers.sort_unstable();
+    (!receivers.is_empty()).then(|| receivers[turn % receivers.len()].0)
 }
 
 /// submit_sm -> SMS-DELIVER TPDUs (several when an 8-bit payload exceeds 140 octets).

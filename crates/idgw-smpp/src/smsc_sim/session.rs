@@ -1,8 +1,12 @@
 //! One SMPP connection to the simulator (SMPP v3.4 section 2.3 session
 //! states): bind (4.1), submit_sm (4.4), enquire_link (4.11), unbind (4.2),
 //! deliver_sm out (4.6); malformed PDUs get generic_nack (4.3) and the
-//! session carries on.
+//! session carries on. A deliver_sm the ESME refuses for now (ESME_RX_T_APPN,
+//! its queue is full; ESME_RTHROTTLED, ESME_RMSGQFUL) or leaves unanswered
+//! when its connection ends goes back to the router to be delivered again, on
+//! this bind or another of the account, as an SMSC retries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::net::TcpStream;
@@ -12,7 +16,7 @@ use tokio::time::Instant;
 use super::router::SessionEntry;
 use super::{unix_now, Shared};
 use crate::conn::{ConnError, Connection, SequenceNumbers};
-use crate::pdu::{decode, Bind, BindResp, Header, Pdu, SubmitSmResp};
+use crate::pdu::{decode, Bind, BindResp, DeliverSm, Header, Pdu, SubmitSmResp};
 use crate::status::CommandStatus;
 
 /// Session state: open (not bound) or bound with its router id.
@@ -29,6 +33,8 @@ pub(crate) async fn serve(stream: TcpStream, shared: Arc<Shared>, mut stop: watc
     let (tx, mut out) = mpsc::unbounded_channel();
     let mut bound: Option<Bound> = None;
     let mut seq = SequenceNumbers::default();
+    // deliver_sm sent and not yet answered, by sequence_number.
+    let mut unacked: HashMap<u32, DeliverSm> = HashMap::new();
     let result: Result<(), ConnError> = async {
         loop {
             tokio::select! {
@@ -47,12 +53,14 @@ pub(crate) async fn serve(stream: TcpStream, shared: Arc<Shared>, mut stop: watc
                         }
                         other => other?,
                     };
-                    if !handle(&mut conn, &frame, &shared, &mut bound, &tx).await? {
+                    if !handle(&mut conn, &frame, &shared, &mut bound, &tx, &mut unacked).await? {
                         return Ok(());
                     }
                 }
                 Some(deliver) = out.recv() => {
-                    conn.send(&Pdu::DeliverSm(deliver), seq.allocate()).await?;
+                    let n = seq.allocate();
+                    conn.send(&Pdu::DeliverSm(deliver.clone()), n).await?;
+                    unacked.insert(n, deliver);
                 }
             }
         }
@@ -60,6 +68,9 @@ pub(crate) async fn serve(stream: TcpStream, shared: Arc<Shared>, mut stop: watc
     .await;
     if let Some(b) = bound {
         shared.unregister(b.id);
+    }
+    for deliver in unacked.into_values() {
+        shared.redeliver(deliver, "connection ended before deliver_sm_resp");
     }
     if let Err(e) = result {
         tracing::debug!(?peer, error = %e, "SMSC simulator session ended");
@@ -72,7 +83,8 @@ async fn handle(
     frame: &[u8],
     shared: &Shared,
     bound: &mut Option<Bound>,
-    tx: &mpsc::UnboundedSender<crate::pdu::DeliverSm>,
+    tx: &mpsc::UnboundedSender<DeliverSm>,
+    unacked: &mut HashMap<u32, DeliverSm>,
 ) -> Result<bool, ConnError> {
     let (h, pdu) = match decode(frame) {
         Ok(x) => x,
@@ -110,7 +122,14 @@ async fn handle(
             conn.send(&Pdu::UnbindResp, seq).await?;
             return Ok(false);
         }
-        Pdu::DeliverSmResp(_) | Pdu::EnquireLinkResp | Pdu::GenericNack | Pdu::UnbindResp => {}
+        Pdu::DeliverSmResp(_) => {
+            let status = h.command_status;
+            let retry = status == CommandStatus::EsmeRxTAppn || status.is_transient();
+            if let Some(deliver) = unacked.remove(&seq).filter(|_| retry) {
+                shared.redeliver(deliver, status.name());
+            }
+        }
+        Pdu::EnquireLinkResp | Pdu::GenericNack | Pdu::UnbindResp => {}
         _ if h.is_response() => {}
         _ => {
             conn.send_status(&Pdu::GenericNack, CommandStatus::EsmeRInvCmdId, seq)

@@ -297,3 +297,108 @@ async fn malformed_pdus_get_generic_nack_and_session_survives() {
     let (h, _) = decode(&c.read_frame().await.unwrap()).unwrap();
     assert_eq!(h.command_status, CommandStatus::EsmeRInvDstAdr);
 }
+
+/// Two ESMEs bound with one account (two OTA platform nodes): MO messages to the account's
+/// short code are spread over both binds in turn.
+#[tokio::test]
+async fn mo_is_spread_over_the_binds_of_an_account() {
+    let sim = start_sim(ota_config()).await;
+    let (a, mut first, _stop_a) = esme(&sim.addr, "secret");
+    let (b, mut second, _stop_b) = esme(&sim.addr, "secret");
+    // Both sessions bound: an MO sent before that would go to the first bind alone.
+    assert!(timeout(WAIT, a.wait_bound()).await.unwrap());
+    assert!(timeout(WAIT, b.wait_bound()).await.unwrap());
+    // The simulator registers a session just after its bind_resp.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for n in 0..4u8 {
+        let mo = SmsSubmit {
+            tp_mr: n,
+            tp_da: Address {
+                ton: 0,
+                npi: 1,
+                digits: "882".into(),
+            },
+            user_data: UserData {
+                header: None,
+                data: vec![n],
+            },
+            ..SmsSubmit::default()
+        };
+        sim.mo
+            .send(MoSms {
+                msisdn: MSISDN.into(),
+                sms_submit: mo.encode().unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+    let mut got = [vec![], vec![]];
+    for (i, rx) in [&mut first, &mut second].into_iter().enumerate() {
+        for _ in 0..2 {
+            let d = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
+            got[i].push(d.short_message[0]);
+        }
+    }
+    let mut all: Vec<u8> = got.concat();
+    all.sort_unstable();
+    assert_eq!(all, [0, 1, 2, 3], "every MO delivered once");
+    assert!(
+        got.iter().all(|g| g.len() == 2 && g[1] == g[0] + 2),
+        "alternating: {got:?}"
+    );
+}
+
+/// An ESME whose deliver queue is full answers ESME_RX_T_APPN; the simulator delivers those
+/// messages again later instead of losing them.
+#[tokio::test]
+async fn refused_mo_is_delivered_again() {
+    let sim = start_sim(SmscConfig {
+        retry_interval: Duration::from_millis(50),
+        ..ota_config()
+    })
+    .await;
+    let (_stop, stop_rx) = oneshot::channel::<()>();
+    let cfg = EsmeConfig {
+        deliver_queue: 1,
+        ..EsmeConfig::new(&sim.addr, "idgw-ota", "secret")
+    };
+    let (handle, mut delivers) = Esme::start(cfg, async {
+        let _ = stop_rx.await;
+    });
+    assert!(timeout(WAIT, handle.wait_bound()).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for n in 0..4u8 {
+        let mo = SmsSubmit {
+            tp_mr: n,
+            tp_da: Address {
+                ton: 0,
+                npi: 1,
+                digits: "882".into(),
+            },
+            user_data: UserData {
+                header: None,
+                data: vec![n],
+            },
+            ..SmsSubmit::default()
+        };
+        sim.mo
+            .send(MoSms {
+                msisdn: MSISDN.into(),
+                sms_submit: mo.encode().unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+    // Nobody reads for a while: the queue of one is full, the rest are refused.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        let d = timeout(WAIT, delivers.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {got:?} delivered"))
+            .unwrap();
+        got.push(d.short_message[0]);
+    }
+    got.sort_unstable();
+    assert_eq!(got, [0, 1, 2, 3]);
+}

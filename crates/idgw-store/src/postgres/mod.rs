@@ -6,6 +6,7 @@
 
 mod di;
 mod events;
+mod leases;
 mod ota;
 mod outbox;
 mod rows;
@@ -67,11 +68,13 @@ impl PostgresStore {
                 version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
         .await?;
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-            .fetch_one(&mut *tx)
+        // Each version on its own: branches number their migrations apart, so a lower
+        // number may arrive after a higher one was applied.
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *tx)
             .await?;
         for &(version, description, sql) in migrate::POSTGRES {
-            if applied.is_some_and(|v| v >= version) {
+            if applied.contains(&version) {
                 continue;
             }
             tx.execute(sql).await?;
@@ -294,7 +297,7 @@ impl Store for PostgresStore {
     async fn insert_transaction(&self, t: &TransactionRow) -> Result<()> {
         // The partial unique index admits one pending transaction per MSISDN, across nodes.
         let r = sqlx::query(&format!(
-            "INSERT INTO transactions ({TX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO transactions ({TX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))
         .bind(&t.auth_req_id)
         .bind(&t.client_id)
@@ -305,6 +308,8 @@ impl Store for PostgresStore {
         .bind(t.created_at)
         .bind(t.expires_at)
         .bind(t.completed_at)
+        .bind(&t.owner)
+        .bind(t.lease_until)
         .execute(&self.pool)
         .await;
         match r {
@@ -385,6 +390,29 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(transaction_row).collect()
+    }
+
+    async fn renew_leases(
+        &self,
+        owner: &str,
+        auth_req_ids: &[String],
+        until: Millis,
+    ) -> Result<u64> {
+        leases::renew_leases(&self.pool, owner, auth_req_ids, until).await
+    }
+
+    async fn claim_lapsed(
+        &self,
+        owner: &str,
+        now: Millis,
+        until: Millis,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>> {
+        leases::claim_lapsed(&self.pool, owner, now, until, limit).await
+    }
+
+    async fn release_leases(&self, owner: &str) -> Result<u64> {
+        leases::release_leases(&self.pool, owner).await
     }
 
     async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool> {
@@ -472,6 +500,10 @@ impl Store for PostgresStore {
 
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {
         ota::next_mt_counter(&self.pool, iccid, kvn).await
+    }
+
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {
+        ota::last_mt_counter(&self.pool, iccid, kvn).await
     }
 
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool> {

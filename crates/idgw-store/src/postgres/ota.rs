@@ -86,6 +86,17 @@ pub(super) async fn next_mt_counter(pool: &PgPool, iccid: &str, kvn: u8) -> Resu
     u64::try_from(next).map_err(|_| StoreError::Corrupt(format!("mt counter {next}")))
 }
 
+pub(super) async fn last_mt_counter(pool: &PgPool, iccid: &str, kvn: u8) -> Result<u64> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT mt_counter FROM ota_counters WHERE iccid = $1 AND kvn = $2")
+            .bind(iccid)
+            .bind(i64::from(kvn))
+            .fetch_optional(pool)
+            .await?;
+    let last = last.unwrap_or(0);
+    u64::try_from(last).map_err(|_| StoreError::Corrupt(format!("mt counter {last}")))
+}
+
 pub(super) async fn accept_mo_counter(
     pool: &PgPool,
     iccid: &str,

@@ -2,6 +2,7 @@
 
 mod di;
 mod events;
+mod leases;
 mod ota;
 mod outbox;
 mod rows;
@@ -84,11 +85,13 @@ impl SqliteStore {
         )
         .execute(&mut *tx)
         .await?;
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-            .fetch_one(&mut *tx)
+        // Each version on its own: branches number their migrations apart, so a lower
+        // number may arrive after a higher one was applied.
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *tx)
             .await?;
         for (version, description, sql) in migrate::SQLITE {
-            if applied.is_some_and(|v| v >= *version) {
+            if applied.contains(version) {
                 continue;
             }
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
@@ -310,7 +313,7 @@ impl Store for SqliteStore {
         // The partial unique index allows one pending transaction per MSISDN. One past its
         // expiry still holds the subscriber until the sweeper finishes it and tells its client.
         let r = sqlx::query(&format!(
-            "INSERT INTO transactions ({TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO transactions ({TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&t.auth_req_id)
         .bind(&t.client_id)
@@ -321,6 +324,8 @@ impl Store for SqliteStore {
         .bind(t.created_at)
         .bind(t.expires_at)
         .bind(t.completed_at)
+        .bind(&t.owner)
+        .bind(t.lease_until)
         .execute(&self.pool)
         .await;
         match r {
@@ -398,6 +403,29 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(transaction_row).collect()
+    }
+
+    async fn renew_leases(
+        &self,
+        owner: &str,
+        auth_req_ids: &[String],
+        until: Millis,
+    ) -> Result<u64> {
+        leases::renew_leases(&self.pool, owner, auth_req_ids, until).await
+    }
+
+    async fn claim_lapsed(
+        &self,
+        owner: &str,
+        now: Millis,
+        until: Millis,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>> {
+        leases::claim_lapsed(&self.pool, owner, now, until, limit).await
+    }
+
+    async fn release_leases(&self, owner: &str) -> Result<u64> {
+        leases::release_leases(&self.pool, owner).await
     }
 
     async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool> {
@@ -482,6 +510,10 @@ impl Store for SqliteStore {
 
     async fn next_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {
         ota::next_mt_counter(&self.pool, iccid, kvn).await
+    }
+
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64> {
+        ota::last_mt_counter(&self.pool, iccid, kvn).await
     }
 
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool> {

@@ -94,6 +94,17 @@ pub(super) async fn next_mt_counter(pool: &SqlitePool, iccid: &str, kvn: u8) -> 
     Ok(next as u64)
 }
 
+pub(super) async fn last_mt_counter(pool: &SqlitePool, iccid: &str, kvn: u8) -> Result<u64> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT mt_counter FROM ota_counters WHERE iccid = ? AND kvn = ?")
+            .bind(iccid)
+            .bind(i64::from(kvn))
+            .fetch_optional(pool)
+            .await?;
+    let last = last.unwrap_or(0);
+    u64::try_from(last).map_err(|_| StoreError::Corrupt(format!("mt counter {last}")))
+}
+
 pub(super) async fn accept_mo_counter(
     pool: &SqlitePool,
     iccid: &str,

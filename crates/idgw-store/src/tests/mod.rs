@@ -17,6 +17,8 @@ pub fn tx(id: &str, msisdn: &str, created_at: Millis, expires_at: Millis) -> Tra
         created_at,
         expires_at,
         completed_at: None,
+        owner: Some("n1".into()),
+        lease_until: created_at + 100,
     }
 }
 
@@ -132,6 +134,63 @@ pub async fn expired_pending_lists_only_due(s: &dyn Store) {
         ["a1"]
     );
     assert_eq!(s.pending_transactions().await.unwrap().len(), 2);
+}
+
+/// Node n1 holds what it inserted until its lease lapses; then one other node takes it over.
+pub async fn lapsed_leases_are_taken_over(s: &dyn Store) {
+    s.insert_transaction(&tx("a1", "1", 0, 1000)).await.unwrap(); // lease until 100
+    s.insert_transaction(&tx("a2", "2", 0, 1000)).await.unwrap();
+    s.insert_transaction(&tx("a3", "3", 0, 150)).await.unwrap();
+    assert!(s.claim_lapsed("n2", 50, 500, 10).await.unwrap().is_empty());
+    // n1 renews a1 only; n2 cannot renew what it does not hold.
+    let ids = ["a1".to_string(), "a2".to_string()];
+    assert_eq!(s.renew_leases("n1", &ids[..1], 400).await.unwrap(), 1);
+    assert_eq!(s.renew_leases("n2", &ids, 900).await.unwrap(), 0);
+    // At 200: a2's lease lapsed, a3 expired (the sweeper ends it, nobody resumes it).
+    let taken = s.claim_lapsed("n2", 200, 700, 10).await.unwrap();
+    assert_eq!(
+        taken
+            .iter()
+            .map(|t| t.auth_req_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a2"]
+    );
+    assert_eq!(taken[0].owner.as_deref(), Some("n2"));
+    assert_eq!(taken[0].lease_until, 700);
+    assert!(s.claim_lapsed("n3", 200, 700, 10).await.unwrap().is_empty());
+    // n1, taken over, does not take back; n2 renews its own.
+    assert_eq!(s.renew_leases("n1", &ids, 900).await.unwrap(), 1);
+    assert_eq!(s.renew_leases("n2", &ids, 800).await.unwrap(), 1);
+    let a2 = s.transaction("a2").await.unwrap().unwrap();
+    assert_eq!((a2.owner.as_deref(), a2.lease_until), (Some("n2"), 800));
+    // A node stopping releases its leases: claimable at once.
+    assert_eq!(
+        s.release_leases("n1").await.unwrap(),
+        2,
+        "a1 and the expired a3"
+    );
+    let taken = s.claim_lapsed("n3", 300, 900, 10).await.unwrap();
+    assert_eq!(
+        taken
+            .iter()
+            .map(|t| t.auth_req_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a1"]
+    );
+    // Ended transactions are never claimed.
+    s.finish_transaction(TxState::Pending, &finish("a2", TxState::Approved, 300))
+        .await
+        .unwrap();
+    assert_eq!(s.release_leases("n2").await.unwrap(), 0);
+    let taken = s.claim_lapsed("n4", 950, 2000, 10).await.unwrap();
+    assert_eq!(
+        taken
+            .iter()
+            .map(|t| t.auth_req_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a1"],
+        "only the pending, unexpired one whose lease lapsed"
+    );
 }
 
 pub async fn jti_is_single_use(s: &dyn Store) {
@@ -343,9 +402,11 @@ pub async fn ota_counters_never_reissue(s: &dyn Store) {
         Some(card.clone())
     );
     assert!(!format!("{card:?}").contains("[1, 1"), "keys never printed");
+    assert_eq!(s.last_mt_counter(&card.iccid, 1).await.unwrap(), 0);
     let a = s.next_mt_counter(&card.iccid, 1).await.unwrap();
     let b = s.next_mt_counter(&card.iccid, 1).await.unwrap();
     assert_eq!((a, b), (1, 2));
+    assert_eq!(s.last_mt_counter(&card.iccid, 1).await.unwrap(), 2);
     assert_eq!(
         s.next_mt_counter(&card.iccid, 2).await.unwrap(),
         1,
@@ -510,6 +571,7 @@ macro_rules! backend_tests {
             one_pending_transaction_per_msisdn,
             finish_is_compare_and_set,
             expired_pending_lists_only_due,
+            lapsed_leases_are_taken_over,
             jti_is_single_use,
             refresh_rotation_is_single_use,
             outbox_claim_and_retry,

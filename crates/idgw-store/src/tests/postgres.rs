@@ -165,6 +165,45 @@ async fn concurrent_claims_are_disjoint() {
     t.done().await;
 }
 
+/// Survivors of a dead node racing to take over its transactions: each goes to one of them,
+/// and between them they get every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_takeovers_are_disjoint() {
+    let Some(t) = open().await else { return };
+    const N: usize = 60;
+    for i in 0..N {
+        let row = tx(&format!("a{i}"), &format!("44{i}"), 0, 100_000); // n1, lease until 100
+        t.store.insert_transaction(&row).await.unwrap();
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(3));
+    let survivors: Vec<_> = (2..5)
+        .map(|n| {
+            let (store, barrier) = (t.store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let owner = format!("n{n}");
+                let mut ids = Vec::new();
+                loop {
+                    let taken = store.claim_lapsed(&owner, 200, 60_000, 4).await.unwrap();
+                    if taken.is_empty() {
+                        return ids;
+                    }
+                    assert!(taken.iter().all(|t| t.owner.as_deref() == Some(&*owner)));
+                    ids.extend(taken.into_iter().map(|t| t.auth_req_id));
+                }
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for survivor in survivors {
+        for id in survivor.await.unwrap() {
+            assert!(seen.insert(id.clone()), "{id} taken over twice");
+        }
+    }
+    assert_eq!(seen.len(), N);
+    t.done().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_mt_counters_are_distinct() {
     let Some(t) = open().await else { return };

@@ -63,6 +63,13 @@ impl CounterStore for StoreCounters {
             .map_err(store_error)
     }
 
+    async fn last_mt_counter(&self, iccid: &str, kvn: u8) -> Result<u64, PlatformError> {
+        self.0
+            .last_mt_counter(iccid, kvn)
+            .await
+            .map_err(store_error)
+    }
+
     async fn accept_mo_counter(
         &self,
         iccid: &str,

@@ -2,6 +2,7 @@
 //! temporary data directory, and stops it when dropped.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod webdriver;
 
 use serde_json::Value;
@@ -34,6 +35,9 @@ pub const TEST_ONLY_VARS: &[&str] = &[
     "IDGW_SCREENSHOT_DIR",
     "IDGW_PYTHON",
     "IDGW_NODE",
+    "IDGW_BENCH_FLOWS",
+    "IDGW_BENCH_CONCURRENCY",
+    "IDGW_BENCH_SECONDS",
 ];
 
 /// Removes [`TEST_ONLY_VARS`] from the environment `cmd` (an `idgw` command) inherits.
