@@ -57,6 +57,8 @@ enum Command {
     Keys(commands::KeysCommand),
     /// Print the recorded steps of one transaction as a sequence diagram.
     Trace {
+        /// An `auth_req_id` is base64url and may begin with `-`.
+        #[arg(allow_hyphen_values = true)]
         auth_req_id: String,
         #[command(flatten)]
         config: ConfigArg,
@@ -96,5 +98,20 @@ async fn main() -> anyhow::Result<()> {
             config,
         } => trace::trace(config.config.as_deref(), &auth_req_id).await,
         Command::Demo { msisdn, config } => demo::demo(config.config.as_deref(), &msisdn).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_takes_an_auth_req_id_that_begins_with_a_hyphen() {
+        let cli = Cli::try_parse_from(["idgw", "trace", "-Zq3v_x", "--config", "idgw.toml"])
+            .expect("parses");
+        match cli.command {
+            Command::Trace { auth_req_id, .. } => assert_eq!(auth_req_id, "-Zq3v_x"),
+            _ => panic!("not the trace command"),
+        }
     }
 }
