@@ -62,6 +62,9 @@ mssp = "{mssp}"
 smsc = "{smsc}"
 ota = "{ota}"
 radio = "{radio}"
+[op]
+# The ping endpoint is the harness's receiver, on loopback.
+allow_loopback_fetch = true
 [[clients]]
 client_id = "ping"
 client_secret = "s3cret"

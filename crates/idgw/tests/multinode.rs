@@ -164,6 +164,8 @@ radio = "{radio}"
 [op]
 interval = 1
 lease = 3
+# The clients' notification endpoints are the test's receiver, on loopback.
+allow_loopback_fetch = true
 [[clients]]
 client_id = "poll"
 client_secret = "s3cret"
