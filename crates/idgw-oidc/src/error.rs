@@ -226,6 +226,8 @@ impl IntoResponse for OAuthError {
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // Mobile Connect DI Annex A.2 (and RFC 6749 5.1): `Pragma: no-cache` too.
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if status == StatusCode::UNAUTHORIZED && self.basic_auth {
             headers.insert(
                 header::WWW_AUTHENTICATE,

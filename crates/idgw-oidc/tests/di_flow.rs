@@ -58,6 +58,8 @@ async fn code_flow_end_to_end() {
     let (status, body, headers) = exchange(&h, "di", &token_request(&code, &redirect)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["pragma"], "no-cache");
+    assert!(body["access_token"].is_string() && body["refresh_token"].is_string());
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["correlation_id"], CORRELATION);
     assert!(body["expires_in"].as_u64().unwrap() > 0);
@@ -268,5 +270,105 @@ async fn a_browser_transaction_cannot_be_polled_for_tokens() {
     // The browser still gets its code.
     let done = b.follow(&wait).await;
     assert!(done.params().contains_key("code"), "{done:?}");
+    h.stop().await;
+}
+
+/// Table 2 for "openid mc_authz": `client_name`, `context` and `binding_message` reach the
+/// handset; the user is always asked (no session, `prompt=none` overridden, `id_token_hint`
+/// ignored); Table 6 `displayed_data` is what the handset showed.
+#[tokio::test]
+async fn mc_authz_always_asks_and_returns_displayed_data() {
+    let h = Harness::start().await;
+    let mut b = Browser::new(&h);
+    let mut authz = request(&h, "di", SUBSCRIBER);
+    set(&mut authz, "scope", Some("openid mc_authz"));
+    set(&mut authz, "client_name", Some("DI Shop"));
+    set(&mut authz, "context", Some("Pay 10 EUR"));
+    let code = b.code(&authz, SUBSCRIBER).await;
+    let shown = h.auth.last_request();
+    assert_eq!(shown.display_text, "DI Shop: Pay 10 EUR [K7-42]");
+    let redirect = redirect_uri(&h);
+    let (status, body, _) = exchange(&h, "di", &token_request(&code, &redirect)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let claims = verify_id_token(&h, body["id_token"].as_str().unwrap(), "di").await;
+    assert_eq!(claims["displayed_data"], "DI Shop: Pay 10 EUR [K7-42]");
+    let asked = h.auth.wait_requests(1).await;
+
+    // Same browser, fresh session, prompt=none: asked on the SIM again all the same.
+    let mut again = authz.clone();
+    set(&mut again, "prompt", Some("none"));
+    let wait = b.authorize(&again).await;
+    assert_eq!(wait.status, StatusCode::SEE_OTHER, "{wait:?}");
+    assert!(h.auth.wait_requests(asked + 1).await > asked);
+    // (Still scripted to approve.)
+    assert!(b.follow(&wait).await.params().contains_key("code"));
+
+    // id_token_hint is no hint for mc_authz.
+    let mut hinted = authz.clone();
+    set(&mut hinted, "login_hint", None);
+    set(&mut hinted, "id_token_hint", body["id_token"].as_str());
+    let p = b
+        .authorize(&hinted)
+        .await
+        .assert_error_redirect(&h, "invalid_request");
+    assert_eq!(
+        p["error_description"],
+        "REQUIRED parameters login_hint_token (or) login_hint does not exist"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn prompt_login_asks_again_and_id_token_hint_answers_prompt_none() {
+    let h = Harness::start().await;
+    let mut b = Browser::new(&h);
+    let code = b.code(&request(&h, "di", SUBSCRIBER), SUBSCRIBER).await;
+    let redirect = redirect_uri(&h);
+    let (_, body, _) = exchange(&h, "di", &token_request(&code, &redirect)).await;
+    let asked = h.auth.wait_requests(1).await;
+
+    // prompt=none with the ID token as hint: a code from the session, the SIM not asked.
+    let mut silent = request(&h, "di", SUBSCRIBER);
+    set(&mut silent, "login_hint", None);
+    set(&mut silent, "prompt", Some("none"));
+    set(&mut silent, "id_token_hint", body["id_token"].as_str());
+    let done = b.authorize(&silent).await;
+    assert_eq!(done.status, StatusCode::FOUND, "{done:?}");
+    assert!(done.params().contains_key("code"), "{done:?}");
+    assert_eq!(h.auth.requests.lock().unwrap().len(), asked);
+
+    // prompt=login: the session does not answer, the SIM is asked.
+    let mut login = request(&h, "di", SUBSCRIBER);
+    set(&mut login, "prompt", Some("login"));
+    let wait = b.authorize(&login).await;
+    assert_eq!(wait.status, StatusCode::SEE_OTHER, "{wait:?}");
+    assert!(h.auth.wait_requests(asked + 1).await > asked);
+    h.stop().await;
+}
+
+/// Table 2 `display`, `ui_locales`, `claims_locales`, `prompt=no_seam`: every allowed value is
+/// accepted (an unsupported locale is no error).
+#[tokio::test]
+async fn optional_parameters_with_allowed_values_are_accepted() {
+    let h = Harness::start().await;
+    for (name, value) in [
+        ("display", "page"),
+        ("display", "popup"),
+        ("display", "touch"),
+        ("display", "wap"),
+        ("prompt", "no_seam"),
+        ("prompt", "login no_seam"),
+        ("ui_locales", "fr-CA fr"),
+        ("claims_locales", "xx"),
+        ("max_age", "3600"),
+        ("claims", r#"{"userinfo":{"phone_number":null}}"#),
+    ] {
+        let mut form = request(&h, "di", SUBSCRIBER);
+        set(&mut form, name, Some(value));
+        let msisdn = SUBSCRIBER;
+        let mut b = Browser::new(&h);
+        let code = b.code(&form, msisdn).await;
+        assert!(!code.is_empty(), "{name}={value}");
+    }
     h.stop().await;
 }

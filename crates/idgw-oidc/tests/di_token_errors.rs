@@ -24,6 +24,17 @@ fn assert_error(status: StatusCode, body: &Value, want_status: u16, error: &str)
     assert!(body["error_description"].is_string());
 }
 
+/// Table 8 "Authorization code ... missing (or) invalid (or) expired": refused by the code
+/// check (not the `redirect_uri` or `correlation_id` one), echoing the correlation_id.
+fn assert_invalid_code(status: StatusCode, body: &Value) {
+    assert_error(status, body, 400, "invalid_grant");
+    assert_eq!(
+        body["error_description"],
+        "REQUIRED parameter code is missing (or) invalid (or) expired"
+    );
+    assert_eq!(body["correlation_id"], CORRELATION, "{body}");
+}
+
 #[tokio::test]
 async fn grant_type_missing() {
     let (h, code) = with_code().await;
@@ -32,6 +43,10 @@ async fn grant_type_missing() {
     form.retain(|(k, _)| *k != "grant_type");
     let (s, b, _) = exchange(&h, "di", &form).await;
     assert_error(s, &b, 400, "invalid_request");
+    assert_eq!(
+        b["error_description"],
+        "missing required parameter grant_type"
+    );
     assert_eq!(b["correlation_id"], CORRELATION);
     h.stop().await;
 }
@@ -44,6 +59,7 @@ async fn grant_type_invalid_or_unsupported() {
     form[0] = ("grant_type", "implicit");
     let (s, b, _) = exchange(&h, "di", &form).await;
     assert_error(s, &b, 400, "unsupported_grant_type");
+    assert_eq!(b["correlation_id"], CORRELATION);
     h.stop().await;
 }
 
@@ -58,7 +74,7 @@ async fn code_missing_invalid_used_expired_or_of_another_client() {
             form.retain(|(k, _)| *k != "code");
         }
         let (s, b, _) = exchange(&h, "di", &form).await;
-        assert_error(s, &b, 400, "invalid_grant");
+        assert_invalid_code(s, &b);
     }
     // Issued to another client: refused, and still usable by its own client.
     let (s, b, _) = exchange(&h, "di-post", &token_request(&code, &redirect)).await;
@@ -78,14 +94,14 @@ async fn code_missing_invalid_used_expired_or_of_another_client() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let s = resp.status();
     let b: Value = resp.json().await.unwrap();
-    assert_eq!(b["error"], "invalid_grant");
+    assert_invalid_code(s, &b);
     let (s, b, _) = exchange(&h, "di", &token_request(&code, &redirect)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // Already used.
     let (s, b, _) = exchange(&h, "di", &token_request(&code, &redirect)).await;
-    assert_error(s, &b, 400, "invalid_grant");
+    assert_invalid_code(s, &b);
     // Expired: a code stored with its expiry behind us.
     let now = idgw_oidc::now_ms();
     let row = CodeRow {
@@ -100,7 +116,7 @@ async fn code_missing_invalid_used_expired_or_of_another_client() {
     };
     assert!(h.op.store.issue_code(&row, None, None).await.unwrap());
     let (s, b, _) = exchange(&h, "di", &token_request("old-code", &redirect)).await;
-    assert_error(s, &b, 400, "invalid_grant");
+    assert_invalid_code(s, &b);
     h.stop().await;
 }
 
@@ -265,4 +281,50 @@ async fn client_secret_post_is_accepted_for_clients_registered_so() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["correlation_id"], CORRELATION);
     h.stop().await;
+}
+
+#[tokio::test]
+async fn unexpected_error_is_500() {
+    let (h, url, dir) = common::si::start_on_file("di-t8-unexpected").await;
+    let code = Browser::new(&h)
+        .code(&request(&h, "di", SUBSCRIBER), SUBSCRIBER)
+        .await;
+    // The codes' table disappears under the running OP.
+    common::si::break_table(&url, "authorization_codes").await;
+    let redirect = redirect_uri(&h);
+    let (s, b, headers) = exchange(&h, "di", &token_request(&code, &redirect)).await;
+    assert_error(s, &b, 500, "server_error");
+    assert_eq!(b["error_description"], "Internal error");
+    assert_eq!(b["correlation_id"], CORRELATION);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["pragma"], "no-cache");
+    h.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn system_connection_problem_is_503() {
+    use sqlx::Connection;
+    let (h, url, dir) = common::si::start_on_file("di-t8-connection").await;
+    let code = Browser::new(&h)
+        .code(&request(&h, "di", SUBSCRIBER), SUBSCRIBER)
+        .await;
+    // Another process holds the database's write lock past the store's busy timeout.
+    let mut holder = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let redirect = redirect_uri(&h);
+    let (s, b, _) = exchange(&h, "di", &token_request(&code, &redirect)).await;
+    assert_error(s, &b, 503, "server_error");
+    assert_eq!(b["error_description"], "Service is not available");
+    assert_eq!(b["correlation_id"], CORRELATION);
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+    // The code was not spent: once the store answers again, it is exchanged.
+    let (s, b, _) = exchange(&h, "di", &token_request(&code, &redirect)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    h.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -43,6 +43,39 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl StoreError {
+    /// Whether the database could not be reached or did not answer in time, as opposed to
+    /// refusing what was asked: I/O or TLS failure, a pool exhausted or closed, a lock held
+    /// past the busy timeout (SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`), a PostgreSQL connection
+    /// exception (SQLSTATE class 08), lack of resources (class 53) or a server shutting down
+    /// (57P01-57P03). Callers answer these as "Service is not available" (e.g. Mobile
+    /// Connect DI Table 8 "System connection problem").
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Backend(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(d) => {
+                let code = d.code().unwrap_or_default();
+                if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // Extended result codes keep the primary code in the low byte.
+                    code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+                } else {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || matches!(&*code, "57P01" | "57P02" | "57P03")
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Everything idgw keeps. Implementations must be safe to share between tasks and, for
 /// server backends, between processes.
 #[async_trait]

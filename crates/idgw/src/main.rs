@@ -5,6 +5,7 @@ mod client_options;
 mod commands;
 mod config;
 mod demo;
+mod demo_callback;
 mod serve;
 mod tls;
 mod trace;

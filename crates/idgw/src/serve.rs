@@ -85,10 +85,14 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
         Some(t) => Some(crate::tls::acceptor(&t.cert, &t.key)?),
         None => None,
     };
+    let mut op_router = idgw_oidc::http::router(op.clone());
+    if demo {
+        op_router = op_router.merge(crate::demo_callback::router(op.config.issuer.clone()));
+    }
     let op_server = tokio::spawn(serve_router(
         op_listener,
         tls.clone(),
-        idgw_oidc::http::router(op.clone()),
+        op_router,
         shutdown_rx.clone(),
     ));
     let admin_server = tokio::spawn(serve_router(
@@ -153,18 +157,25 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// The demo client (poll mode) with a secret generated once and kept in the store, and the
-/// demo subscribers.
+/// The demo client (poll mode, and Device-Initiated with the demo callback page as its
+/// loopback `redirect_uri`) with a secret generated once and kept in the store, and the demo
+/// subscribers.
 async fn add_demo(config: &mut Config, store: &dyn Store) -> anyhow::Result<()> {
     let secret = store
         .setting_get_or_insert("demo_client_secret", &idgw_oidc::tokens::random_token())
         .await?;
+    let callback = crate::demo_callback::redirect_uri(&config.issuer());
     config.clients.push(ClientMetadata {
         client_id: DEMO_CLIENT.into(),
         client_secret: Some(ClientSecret(secret)),
         client_name: Some("Demo Service Provider".into()),
         backchannel_token_delivery_mode: DeliveryMode::Poll,
         scope: Some("openid phone mc_authn mc_authz".into()),
+        // Only where registration accepts it (https, or http on loopback).
+        redirect_uris: idgw_oidc::client::is_acceptable_url(&callback)
+            .then_some(callback)
+            .into_iter()
+            .collect(),
         ..ClientMetadata::default()
     });
     for (msisdn, handset) in DEMO_SUBSCRIBERS {
@@ -206,5 +217,41 @@ async fn print_demo(config: &Config, op: &Op) -> anyhow::Result<()> {
         admin = config.listen.admin,
         handset = config.listen.handset,
     );
+    if let Some(callback) = op
+        .clients
+        .get(DEMO_CLIENT, op.now())
+        .await?
+        .and_then(|c| c.metadata.redirect_uris.first().cloned())
+    {
+        println!(
+            "Or sign in with Mobile Connect Device-Initiated: open in a browser\n\
+             {authorize}\n\
+             type a demo number (447700900001: answer on its handset page), and the browser lands on\n\
+             {callback}, a page of this demo (no service provider) that shows the code.\n\
+             Redeem it within {ttl} s:\n\
+             export IDGW_DEMO_SECRET='{secret}'\n\
+             {curl}\n",
+            authorize = demo_authorize_url(issuer, &callback),
+            ttl = idgw_oidc::mc_di::code::CODE_TTL_S,
+            curl = crate::demo_callback::token_curl(issuer, "$IDGW_DEMO_SECRET", "CODE", None),
+        );
+    }
     Ok(())
+}
+
+/// A DI Authorization Request (Table 2) for the demo client, without a hint so that the
+/// phone-number page asks for the number.
+fn demo_authorize_url(issuer: &str, redirect_uri: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", DEMO_CLIENT)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", "openid mc_authn")
+        .append_pair("version", "mc_v2.3")
+        .append_pair("state", "demo-state")
+        .append_pair("nonce", &idgw_oidc::tokens::random_token())
+        .append_pair("acr_values", "2")
+        .append_pair("binding_message", "DEMO-2")
+        .finish();
+    format!("{issuer}{}?{query}", idgw_oidc::mc_di::AUTHORIZE_PATH)
 }

@@ -49,7 +49,18 @@ pub async fn authorize(
     let ret = request.ret.clone();
     match accept(op, request, browser, entered, now).await {
         Ok(step) => step,
-        Err(e) => Step::Redirect(ret.error(&e)),
+        Err(e) => Step::Redirect(ret.error(&internal_as_table_7(e))),
+    }
+}
+
+/// Table 7 "System connection problems [internal to ID GW] (or) ... Any Unexpected error":
+/// `server_error` "Internal Server Error", whatever failed inside (the log has the detail).
+fn internal_as_table_7(e: OAuthError) -> OAuthError {
+    match e.code {
+        ErrorCode::ServerError | ErrorCode::ServerUnavailable => {
+            OAuthError::server_error("Internal Server Error")
+        }
+        _ => e,
     }
 }
 

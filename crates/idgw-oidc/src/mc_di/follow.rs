@@ -90,7 +90,7 @@ pub async fn follow(
             };
             let session = session::row(browser, &row.msisdn, &data, grant.auth_time);
             let code_grant = CodeGrant { request, grant };
-            let location = code::issue(
+            match code::issue(
                 op,
                 &row.client_id,
                 &ret,
@@ -99,8 +99,12 @@ pub async fn follow(
                 Some(&session),
                 now,
             )
-            .await?;
-            return Ok(location.map_or(Progress::Gone, Progress::Redirect));
+            .await
+            {
+                Ok(location) => return Ok(location.map_or(Progress::Gone, Progress::Redirect)),
+                // Table 7 "Any Unexpected error": the client is told, as for any other end.
+                Err(_) => OAuthError::server_error("Internal Server Error"),
+            }
         }
         TxState::Denied => OAuthError::access_denied(
             outcome()

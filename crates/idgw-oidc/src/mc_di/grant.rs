@@ -9,13 +9,25 @@
 use super::code::CodeGrant;
 use super::request::allows_device_initiated;
 use crate::client::Client;
-use crate::error::OAuthError;
+use crate::error::{ErrorCode, OAuthError};
 use crate::mc_si::polling::check_correlation_id;
 use crate::params::Params;
 use crate::tokens::{mint, token_hash};
 use crate::Op;
-use idgw_store::{CodeRow, Millis};
+use idgw_store::{CodeRow, Millis, StoreError};
 use serde_json::{Map, Value};
+
+/// Table 8 "System connection problem" (503 `server_error` "Service is not available") when the
+/// store cannot be reached in time, else "Unexpected error" (500 `server_error` "Internal
+/// error").
+fn store_error(e: StoreError) -> OAuthError {
+    tracing::error!(code = "E_STORE", error = %e, "storage failure at the code grant");
+    if e.is_unavailable() {
+        OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
+    } else {
+        OAuthError::server_error("Internal error")
+    }
+}
 
 fn invalid_code() -> OAuthError {
     OAuthError::invalid_grant("REQUIRED parameter code is missing (or) invalid (or) expired")
@@ -35,12 +47,16 @@ pub async fn grant(
     }
     let code = params.get("code");
     let row = match code {
-        Some(c) => op.store.code(&token_hash(c)).await?,
+        Some(c) => op.store.code(&token_hash(c)).await.map_err(store_error)?,
         None => None,
     };
     let row = row.filter(|r| r.client_id == client.id());
     if let Some(r) = row.as_ref().filter(|r| r.used_at.is_some()) {
-        let revoked = op.store.revoke_tokens_of(&r.grant_id, now).await?;
+        let revoked = op
+            .store
+            .revoke_tokens_of(&r.grant_id, now)
+            .await
+            .map_err(store_error)?;
         tracing::warn!(
             client_id = client.id(),
             revoked,
@@ -49,10 +65,10 @@ pub async fn grant(
     }
     let usable = row.filter(|r| r.used_at.is_none() && r.expires_at > now);
     let code_grant = match &usable {
-        Some(r) => Some(
-            serde_json::from_str::<CodeGrant>(&r.grant)
-                .map_err(|_| OAuthError::server_error("Internal error (E_CODE_ROW)"))?,
-        ),
+        Some(r) => Some(serde_json::from_str::<CodeGrant>(&r.grant).map_err(|e| {
+            tracing::error!(code = "E_CODE_ROW", error = %e, "unreadable code row");
+            OAuthError::server_error("Internal error")
+        })?),
         None => None,
     };
     let correlation_id = code_grant
@@ -74,10 +90,14 @@ pub async fn grant(
     if !op
         .store
         .redeem_code(&row.code_hash, &issued.rows, now)
-        .await?
+        .await
+        .map_err(|e| store_error(e).with_correlation_id(correlation_id.as_deref()))?
     {
         // Redeemed concurrently: that is a replay too.
-        op.store.revoke_tokens_of(&row.grant_id, now).await?;
+        op.store
+            .revoke_tokens_of(&row.grant_id, now)
+            .await
+            .map_err(store_error)?;
         return Err(invalid_code().with_correlation_id(correlation_id.as_deref()));
     }
     op.event(

@@ -57,6 +57,7 @@ pub struct AuthorizationRequest {
     pub acr: &'static str,
     pub pin_required: bool,
     pub hint: Option<Hint>,
+    /// `prompt=none`, unless `scope` has `mc_authz` (Table 2: then the user is always asked).
     pub prompt_none: bool,
     pub prompt_login: bool,
     pub max_age: Option<u64>,
@@ -217,6 +218,7 @@ impl Checked {
         ret: Return,
         params: Params,
     ) -> AuthorizationRequest {
+        let mc_authz = self.scope.split(' ').any(|s| s == "mc_authz");
         AuthorizationRequest {
             ui_locales: params.get("ui_locales").map(str::to_string),
             client,
@@ -227,7 +229,7 @@ impl Checked {
             acr: self.acr,
             pin_required: self.pin_required,
             hint: self.hint,
-            prompt_none: self.prompt.iter().any(|p| p == "none"),
+            prompt_none: self.prompt.iter().any(|p| p == "none") && !mc_authz,
             prompt_login: self.prompt.iter().any(|p| p == "login"),
             max_age: self.max_age,
             binding_message: self.binding_message,
@@ -311,6 +313,9 @@ fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked
     if !prompt_ok {
         problems.push(invalid("prompt value is invalid"));
     }
+    // Table 2 `prompt` and `id_token_hint`: for "openid mc_authz" the user is always asked,
+    // whatever `prompt` says, and `id_token_hint` is ignored.
+    let mc_authz = scopes.contains(&"mc_authz");
     let hint = match (p.get("login_hint"), p.get("login_hint_token")) {
         (Some(_), Some(_)) => {
             problems.push(invalid("Malformed request, duplicate parameter entries"));
@@ -318,13 +323,14 @@ fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked
         }
         (Some(h), None) => Some(Hint::LoginHint(h.to_string())),
         (None, Some(t)) => Some(Hint::LoginHintToken(t.to_string())),
+        (None, None) if mc_authz => None,
         (None, None) => p
             .get("id_token_hint")
             .map(|t| Hint::IdTokenHint(t.to_string())),
     };
     // Table 7 note: the user may be asked for the number, for authentication alone.
     let may_ask = scopes.iter().all(|s| AUTHENTICATION_SCOPES.contains(s));
-    let prompt_none = prompt.iter().any(|v| v == "none");
+    let prompt_none = !mc_authz && prompt.iter().any(|v| v == "none");
     if hint.is_none() && !prompt_none && !may_ask {
         problems.push(invalid(
             "REQUIRED parameters login_hint_token (or) login_hint does not exist",
@@ -374,7 +380,7 @@ fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked
         )));
     }
     let context = p.get("context");
-    if scopes.contains(&"mc_authz") {
+    if mc_authz {
         // Table 2: binding_message, client_name and context are REQUIRED for mc_authz.
         for (name, present) in [
             ("binding_message", binding_message.is_some()),

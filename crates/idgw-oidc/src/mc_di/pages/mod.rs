@@ -272,6 +272,9 @@ mod tests {
         assert!(html.contains("Endung 0001"));
         assert!(html.contains("<html lang=\"de\">"));
         let e = OAuthError::invalid_request("redirect_uri <is> invalid");
-        assert!(error(&catalog::EN, &e).contains("invalid_request"));
+        let html = error(&catalog::EN, &e);
+        assert!(html.contains("<code>invalid_request</code>"));
+        assert!(html.contains("redirect_uri &lt;is&gt; invalid"));
+        assert!(!html.contains("<is>"));
     }
 }
