@@ -2,6 +2,7 @@
 //! [`MsspError`] answers with one TS 102 204 status (clause 6.2.8), sent to
 //! the AP as a fault (clause 9) by the binding in use.
 
+use super::store::TransactionStoreError;
 use crate::{MssFault, StatusCode};
 
 /// Why the MSSP refuses or fails a request.
@@ -54,6 +55,10 @@ pub enum MsspError {
     /// not sent.
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// 900 INTERNAL_ERROR: the transaction storage failed (or, in memory, is
+    /// full); the reason is logged, not sent.
+    #[error(transparent)]
+    Storage(#[from] TransactionStoreError),
 }
 
 impl MsspError {
@@ -71,14 +76,16 @@ impl MsspError {
             MsspError::UnsupportedProfile => StatusCode::UnsupportedProfile,
             MsspError::UserBusy => StatusCode::PbSignatureProcess,
             MsspError::Ended(code) => *code,
-            MsspError::Internal(_) => StatusCode::InternalError,
+            MsspError::Internal(_) | MsspError::Storage(_) => StatusCode::InternalError,
         }
     }
 
     /// The fault sent to the AP. Internal reasons are not disclosed.
     pub fn to_fault(&self) -> MssFault {
         let detail = match self {
-            MsspError::Internal(_) => self.status().default_message().to_owned(),
+            MsspError::Internal(_) | MsspError::Storage(_) => {
+                self.status().default_message().to_owned()
+            }
             MsspError::Ended(code) => code.default_message().to_owned(),
             other => other.to_string(),
         };

@@ -45,13 +45,20 @@
 //! status query of a transaction that ended without a signature (as
 //! Kiuru-based MSSPs do).
 //!
-//! State is in memory (module `txn`); durable MSSP state is future work (the OP
-//! side re-drives its transactions after a restart).
+//! Transactions live behind [`MsspTransactions`]: in memory by default
+//! ([`MemoryTransactions`]), or in a shared store ([`Mssp::with_transactions`]), so several
+//! MSSP nodes serve the same transactions: any node answers `MSS_StatusQuery`, takes the
+//! applet's answer or an OTA failure, expires at `TimeOut`, and recognises a retried
+//! `AP_TransID`. A `synch` request waits on the node that accepted it, woken at once by an
+//! outcome recorded on that node and polling the store (every
+//! [`MsspConfig::outcome_poll`]) for one recorded elsewhere.
 
+mod clock;
 mod error;
 pub mod http;
 mod registry;
 mod signature;
+mod store;
 mod txn;
 
 #[cfg(test)]
@@ -59,9 +66,13 @@ mod tests;
 
 pub use error::{MsspError, OtaError};
 pub use registry::{ApRegistry, AppletKeys, MemoryAppletKeys};
-pub use txn::Outcome;
+pub use store::{
+    Insertion, Millis, MsspTransaction, MsspTransactions, Outcome, TransactionStoreError,
+};
+pub use txn::MemoryTransactions;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::applet::{Answer, AnswerResult, AppletError};
@@ -78,9 +89,14 @@ pub const DEFAULT_TIME_OUT: Duration = Duration::from_secs(120);
 pub const MAX_TIME_OUT: Duration = Duration::from_secs(300);
 /// How long an ended transaction (and its `AP_TransID`) is kept: 10 min.
 pub const RETENTION: Duration = Duration::from_secs(600);
-/// Most transactions held at once (outstanding or retained); beyond it new
-/// requests get 900 INTERNAL_ERROR.
+/// Most transactions held at once (outstanding or retained) by
+/// [`MemoryTransactions`]; beyond it new requests get 900 INTERNAL_ERROR.
 pub const MAX_TRANSACTIONS: usize = 100_000;
+/// How often a waiting `synch` request looks for an outcome recorded by another
+/// node: 250 ms.
+pub const OUTCOME_POLL: Duration = Duration::from_millis(250);
+/// Ended transactions are forgotten at most this often per node: 10 s.
+const FORGET_EVERY: Millis = 10_000;
 
 /// Hands challenges to the SIM. The OTA platform (idgw-ota) implements it:
 /// it wraps `challenge` in a TS 31.115 secured packet for the applet and
@@ -110,6 +126,8 @@ pub struct MsspConfig {
     pub retention: Duration,
     /// See [`MAX_TRANSACTIONS`].
     pub max_transactions: usize,
+    /// See [`OUTCOME_POLL`].
+    pub outcome_poll: Duration,
 }
 
 impl Default for MsspConfig {
@@ -120,6 +138,7 @@ impl Default for MsspConfig {
             max_time_out: MAX_TIME_OUT,
             retention: RETENTION,
             max_transactions: MAX_TRANSACTIONS,
+            outcome_poll: OUTCOME_POLL,
         }
     }
 }
@@ -150,7 +169,12 @@ pub struct Mssp {
     aps: ApRegistry,
     keys: Arc<dyn AppletKeys>,
     ota: Arc<dyn OtaPlatform>,
-    table: Mutex<txn::Table>,
+    txns: Arc<dyn MsspTransactions>,
+    clock: clock::Clock,
+    /// Woken whenever this node ends a transaction (for `synch` waiters).
+    ended: tokio::sync::Notify,
+    /// When this node last forgot ended transactions.
+    forgot_at: AtomicI64,
     trace: Trace,
 }
 
@@ -165,21 +189,32 @@ impl std::fmt::Debug for Mssp {
 
 impl Mssp {
     /// An MSSP serving `aps`, with subscribers' keys from `keys`, talking
-    /// to SIMs through `ota`.
+    /// to SIMs through `ota`, its transactions in memory
+    /// ([`MsspConfig::max_transactions`] at most).
     pub fn new(
         config: MsspConfig,
         aps: ApRegistry,
         keys: Arc<dyn AppletKeys>,
         ota: Arc<dyn OtaPlatform>,
     ) -> Mssp {
+        let txns = Arc::new(MemoryTransactions::new(config.max_transactions));
         Mssp {
             config,
             aps,
             keys,
             ota,
-            table: Mutex::new(txn::Table::default()),
+            txns,
+            clock: clock::Clock::now(),
+            ended: tokio::sync::Notify::new(),
+            forgot_at: AtomicI64::new(Millis::MIN),
             trace: Trace::default(),
         }
+    }
+
+    /// Keeps the transactions in `txns` instead (a store shared by several MSSP nodes).
+    pub fn with_transactions(mut self, txns: Arc<dyn MsspTransactions>) -> Mssp {
+        self.txns = txns;
+        self
     }
 
     /// Reports each step (request received, challenge signed and sent, answer verified,
@@ -205,18 +240,60 @@ impl Mssp {
         &self.config
     }
 
-    fn lock(&self) -> MutexGuard<'_, txn::Table> {
-        // The table stays consistent between statements: a panic elsewhere
-        // does not leave it half-updated.
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn swept(&self, now: Instant) -> MutexGuard<'_, txn::Table> {
-        let mut table = self.lock();
-        for (msisdn, mssp_trans_id) in table.sweep(now, self.config.retention) {
+    /// Ends what is past its `TimeOut` (208, traced here if this call ended it) and,
+    /// every [`FORGET_EVERY`], forgets what ended [`MsspConfig::retention`] ago.
+    async fn sweep(&self, now: Instant) -> Result<(), MsspError> {
+        let now = self.clock.millis(now);
+        for (msisdn, mssp_trans_id) in self.txns.expire_due(now).await? {
+            tracing::info!(%mssp_trans_id, "transaction expired");
             self.trace_end(&msisdn, &mssp_trans_id, StatusCode::ExpiredTransaction);
         }
-        table
+        let last = self.forgot_at.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= FORGET_EVERY
+            && self
+                .forgot_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let retention = Millis::try_from(self.config.retention.as_millis()).unwrap_or(0);
+            self.txns
+                .forget_ended_before(now.saturating_sub(retention) + 1)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Ends `mssp_trans_id` with `outcome` at `ended_at` unless it already ended; wakes
+    /// this node's `synch` waiters.
+    async fn finish(
+        &self,
+        mssp_trans_id: &str,
+        outcome: &Outcome,
+        ended_at: Instant,
+    ) -> Result<bool, MsspError> {
+        let ended = self
+            .txns
+            .finish(mssp_trans_id, outcome, self.clock.millis(ended_at))
+            .await?;
+        if ended {
+            self.ended.notify_waiters();
+        }
+        Ok(ended)
+    }
+
+    /// The transaction `mssp_trans_id` of the AP `ap_id`, after a sweep.
+    async fn of_ap(
+        &self,
+        ap_id: &str,
+        mssp_trans_id: &str,
+        now: Instant,
+    ) -> Result<MsspTransaction, MsspError> {
+        self.sweep(now).await?;
+        self.txns
+            .get(mssp_trans_id)
+            .await?
+            .filter(|t| t.ap_id == ap_id)
+            .ok_or(MsspError::UnknownTransaction)
     }
 
     /// The header of an answer: the request's `AP_Info` without `AP_PWD`,
@@ -250,8 +327,8 @@ impl Mssp {
             MssMessage::SignatureReq(r) => {
                 self.signature(&r, now).await.map(MssMessage::SignatureResp)
             }
-            MssMessage::StatusReq(r) => self.status(&r, now).map(MssMessage::StatusResp),
-            MssMessage::ReceiptReq(r) => self.receipt(&r, now).map(MssMessage::ReceiptResp),
+            MssMessage::StatusReq(r) => self.status(&r, now).await.map(MssMessage::StatusResp),
+            MssMessage::ReceiptReq(r) => self.receipt(&r, now).await.map(MssMessage::ReceiptResp),
             other => Err(MsspError::WrongParam {
                 field: "Body",
                 reason: format!("{} is not a request", other.element_name()),
@@ -270,14 +347,16 @@ impl Mssp {
 
     /// `MSS_StatusReq` (clause 7.3): 504 while outstanding, 500 with the
     /// signature, or the failure as an error.
-    pub fn status(&self, req: &MssStatusReq, now: Instant) -> Result<MssStatusResp, MsspError> {
+    pub async fn status(
+        &self,
+        req: &MssStatusReq,
+        now: Instant,
+    ) -> Result<MssStatusResp, MsspError> {
         self.check_ap(&req.header)?;
-        let table = self.swept(now);
-        let txn = table
-            .get(&req.mssp_trans_id)
-            .filter(|t| t.ap_id == req.header.ap_info.ap_id)
-            .ok_or(MsspError::UnknownTransaction)?;
-        let (code, mss_signature) = match txn.outcome() {
+        let txn = self
+            .of_ap(&req.header.ap_info.ap_id, &req.mssp_trans_id, now)
+            .await?;
+        let (code, mss_signature) = match txn.outcome {
             None => (StatusCode::OutstandingTransaction, None),
             Some(Outcome::Signed(answer)) => {
                 (StatusCode::Signature, Some(MssSignature::Base64(answer)))
@@ -286,9 +365,7 @@ impl Mssp {
         };
         Ok(MssStatusResp {
             header: self.answer_header(&req.header),
-            mobile_user: MobileUser {
-                msisdn: txn.msisdn.clone(),
-            },
+            mobile_user: MobileUser { msisdn: txn.msisdn },
             mss_signature,
             status: Status::new(code),
         })
@@ -297,23 +374,24 @@ impl Mssp {
     /// `MSS_ReceiptReq` (clause 7.4): accepted (100 REQUEST_OK) for an
     /// ended transaction of the AP. The receipt is recorded, not shown on
     /// the phone (future work: a receipt message through the OTA platform).
-    pub fn receipt(&self, req: &MssReceiptReq, now: Instant) -> Result<MssReceiptResp, MsspError> {
+    pub async fn receipt(
+        &self,
+        req: &MssReceiptReq,
+        now: Instant,
+    ) -> Result<MssReceiptResp, MsspError> {
         self.check_ap(&req.header)?;
-        let mut table = self.swept(now);
-        let txn = table
-            .get_mut(&req.mssp_trans_id)
-            .filter(|t| t.ap_id == req.header.ap_info.ap_id)
-            .ok_or(MsspError::UnknownTransaction)?;
+        let txn = self
+            .of_ap(&req.header.ap_info.ap_id, &req.mssp_trans_id, now)
+            .await?;
         if txn.msisdn != req.mobile_user.msisdn {
             return Err(MsspError::WrongParam {
                 field: "MobileUser",
                 reason: "not the transaction's MSISDN".into(),
             });
         }
-        if txn.outcome().is_none() {
+        if !self.txns.mark_receipt(&txn.mssp_trans_id).await? {
             return Err(MsspError::NotFinished);
         }
-        txn.receipt_received = true;
         Ok(MssReceiptResp {
             header: self.answer_header(&req.header),
             status: Status::new(StatusCode::RequestOk),
@@ -323,15 +401,23 @@ impl Mssp {
     /// The OTA platform reports that the challenge for `msisdn` could not be delivered (an
     /// EXPIRED or UNDELIVERABLE receipt, an error PoR): the outstanding transaction ends at
     /// once with 209 OTA_ERROR instead of waiting for its `TimeOut`. Returns whether one was
-    /// outstanding.
-    pub fn on_ota_failure(&self, msisdn: &str, reason: &str, now: Instant) -> bool {
-        let mut table = self.swept(now);
-        let Some(txn) = table.outstanding_for(msisdn) else {
-            return false;
+    /// outstanding (and this call ended it). Any MSSP node sharing the transactions may be
+    /// told.
+    pub async fn on_ota_failure(
+        &self,
+        msisdn: &str,
+        reason: &str,
+        now: Instant,
+    ) -> Result<bool, MsspError> {
+        self.sweep(now).await?;
+        let Some(txn) = self.txns.outstanding_for(msisdn).await? else {
+            return Ok(false);
         };
-        let mssp_trans_id = txn.mssp_trans_id.clone();
-        table.finish(&mssp_trans_id, Outcome::Failed(StatusCode::OtaError), now);
-        drop(table);
+        let mssp_trans_id = txn.mssp_trans_id;
+        let failed = Outcome::Failed(StatusCode::OtaError);
+        if !self.finish(&mssp_trans_id, &failed, now).await? {
+            return Ok(false);
+        }
         tracing::warn!(msisdn, mssp_trans_id = %mssp_trans_id, reason, "OTA delivery failed");
         self.trace.step(
             msisdn,
@@ -341,17 +427,23 @@ impl Mssp {
             Some(reason.to_string()),
         );
         self.trace_end(msisdn, &mssp_trans_id, StatusCode::OtaError);
-        true
+        Ok(true)
     }
 
     /// The applet's answer for `msisdn`, as the OTA platform decrypted it.
     /// Verifies the MAC with the applet key and the nonce against the
-    /// outstanding transaction; ends it if both hold. Anything else is
-    /// logged and ignored.
-    pub fn on_answer(&self, msisdn: &str, answer: &[u8], now: Instant) -> AnswerDisposition {
+    /// outstanding transaction, whichever MSSP node accepted it; ends it if both hold.
+    /// Anything else is logged and ignored. The key is [`AppletKeys`]'s, shared by every
+    /// node (idgw provisions it from the card record in its store).
+    pub async fn on_answer(
+        &self,
+        msisdn: &str,
+        answer: &[u8],
+        now: Instant,
+    ) -> Result<AnswerDisposition, MsspError> {
         let Some(key) = self.keys.key(msisdn) else {
             tracing::warn!(msisdn, "applet answer for an unknown MSISDN ignored");
-            return AnswerDisposition::UnknownUser;
+            return Ok(AnswerDisposition::UnknownUser);
         };
         let decoded = match Answer::decode(answer, &key) {
             Ok(a) => a,
@@ -364,11 +456,11 @@ impl Mssp {
                     "bad MAC",
                     Some(e.to_string()),
                 );
-                return AnswerDisposition::Rejected(e);
+                return Ok(AnswerDisposition::Rejected(e));
             }
         };
-        let mut table = self.swept(now);
-        let Some(txn) = table.outstanding_for(msisdn) else {
+        self.sweep(now).await?;
+        let Some(txn) = self.txns.outstanding_for(msisdn).await? else {
             tracing::warn!(
                 msisdn,
                 "applet answer without an outstanding transaction ignored"
@@ -380,22 +472,24 @@ impl Mssp {
                 "no outstanding transaction",
                 None,
             );
-            return AnswerDisposition::NoOutstandingTransaction;
+            return Ok(AnswerDisposition::NoOutstandingTransaction);
         };
         if txn.nonce != decoded.nonce {
             tracing::warn!(msisdn, mssp_trans_id = %txn.mssp_trans_id, "applet answer for another challenge ignored");
             self.trace
                 .step(msisdn, LANE, "answer rejected", "nonce mismatch", None);
-            return AnswerDisposition::NonceMismatch;
+            return Ok(AnswerDisposition::NonceMismatch);
         }
-        let mssp_trans_id = txn.mssp_trans_id.clone();
+        let mssp_trans_id = txn.mssp_trans_id;
         let outcome = match decoded.result {
             AnswerResult::Ok => Outcome::Signed(answer.to_vec()),
             other => Outcome::Failed(other.status_code()),
         };
         let status = decoded.result.status_code();
-        table.finish(&mssp_trans_id, outcome, now);
-        drop(table);
+        if !self.finish(&mssp_trans_id, &outcome, now).await? {
+            // Another node ended it meanwhile (expiry, an OTA failure).
+            return Ok(AnswerDisposition::NoOutstandingTransaction);
+        }
         tracing::info!(msisdn, mssp_trans_id = %mssp_trans_id, status = %status, "applet answered");
         self.trace.step(
             msisdn,
@@ -405,9 +499,9 @@ impl Mssp {
             Some("MAC and nonce OK".into()),
         );
         self.trace_end(msisdn, &mssp_trans_id, status);
-        AnswerDisposition::Accepted {
+        Ok(AnswerDisposition::Accepted {
             mssp_trans_id,
             status,
-        }
+        })
     }
 }

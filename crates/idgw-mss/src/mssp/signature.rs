@@ -6,9 +6,8 @@
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use tokio::sync::watch;
 
-use super::txn::{Outcome, Transaction};
+use super::store::{Insertion, MsspTransaction, Outcome};
 use super::{Mssp, MsspError, LANE};
 use crate::applet::{AppletError, Challenge, MAX_DISPLAY_TEXT_LEN};
 use crate::model::*;
@@ -94,8 +93,8 @@ impl Mssp {
         }
     }
 
-    /// Checks the request and opens (or finds) its transaction.
-    fn begin(&self, req: &MssSignatureReq, now: Instant) -> Result<Begun, MsspError> {
+    /// Checks the request and opens (or finds, on any node) its transaction.
+    async fn begin(&self, req: &MssSignatureReq, now: Instant) -> Result<Begun, MsspError> {
         let profile = match &req.signature_profile {
             None => SignatureProfile::SimPin,
             Some(uri) => SignatureProfile::from_uri(uri).ok_or(MsspError::UnsupportedProfile)?,
@@ -113,33 +112,8 @@ impl Mssp {
         let fingerprint = fingerprint(req, profile);
         let ap = &req.header.ap_info;
 
-        let mut table = self.swept(now);
-        if let Some(known) = table.by_ap_trans_id(&ap.ap_id, &ap.ap_trans_id) {
-            if known.fingerprint != fingerprint {
-                return Err(MsspError::DuplicateApTransId);
-            }
-            tracing::info!(ap_trans_id = %ap.ap_trans_id, mssp_trans_id = %known.mssp_trans_id, "retried request joins its transaction");
-            return Ok(Begun::Retry {
-                mssp_trans_id: known.mssp_trans_id.clone(),
-                deadline: known.deadline,
-            });
-        }
-        if table.outstanding_for(msisdn).is_some() {
-            return Err(MsspError::UserBusy);
-        }
-        if table.len() >= self.config.max_transactions {
-            tracing::error!(
-                limit = self.config.max_transactions,
-                "transaction table full"
-            );
-            return Err(MsspError::Internal("transaction table full"));
-        }
-        let mssp_trans_id = loop {
-            let id = new_mssp_trans_id();
-            if !table.contains(&id) {
-                break id;
-            }
-        };
+        self.sweep(now).await?;
+        let mssp_trans_id = new_mssp_trans_id();
         let nonce = rand::random();
         let challenge = Challenge {
             nonce,
@@ -153,7 +127,7 @@ impl Mssp {
             _ => MsspError::Internal("challenge encoding"),
         })?;
         let deadline = now + time_out;
-        table.insert(Transaction {
+        let txn = MsspTransaction {
             mssp_trans_id: mssp_trans_id.clone(),
             ap_id: ap.ap_id.clone(),
             ap_trans_id: ap.ap_trans_id.clone(),
@@ -161,12 +135,25 @@ impl Mssp {
             fingerprint,
             profile,
             nonce,
-            deadline,
+            deadline: self.clock.millis(deadline),
             ended_at: None,
+            outcome: None,
             receipt_received: false,
-            outcome: watch::Sender::new(None),
-        });
-        drop(table);
+        };
+        match self.txns.insert(&txn).await? {
+            Insertion::Inserted => {}
+            Insertion::Known(known) if known.fingerprint != fingerprint => {
+                return Err(MsspError::DuplicateApTransId)
+            }
+            Insertion::Known(known) => {
+                tracing::info!(ap_trans_id = %ap.ap_trans_id, mssp_trans_id = %known.mssp_trans_id, "retried request joins its transaction");
+                return Ok(Begun::Retry {
+                    deadline: self.clock.instant(known.deadline, now),
+                    mssp_trans_id: known.mssp_trans_id,
+                });
+            }
+            Insertion::MsisdnBusy => return Err(MsspError::UserBusy),
+        }
         tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, %mssp_trans_id, msisdn, "signature transaction opened");
         self.trace.step(
             msisdn,
@@ -218,43 +205,52 @@ impl Mssp {
             }
             Err(_) => (StatusCode::ExpiredTransaction, deadline),
         };
-        if self
-            .lock()
-            .finish(mssp_trans_id, Outcome::Failed(code), ended_at)
+        match self
+            .finish(mssp_trans_id, &Outcome::Failed(code), ended_at)
+            .await
         {
-            self.trace_end(msisdn, mssp_trans_id, code);
+            Ok(true) => self.trace_end(msisdn, mssp_trans_id, code),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(msisdn, mssp_trans_id, error = %e, "cannot end the transaction")
+            }
         }
     }
 
-    /// Waits for the transaction's outcome until its deadline.
+    /// Waits for the transaction's outcome until its deadline: woken at once when this node
+    /// ends it, and looking in the store every [`super::MsspConfig::outcome_poll`] for an
+    /// outcome another node recorded. At the deadline it ends it with 208 (unless another
+    /// outcome won the race) and answers what the store holds.
     async fn wait(&self, mssp_trans_id: &str, deadline: Instant) -> Result<Outcome, MsspError> {
-        let mut rx = self
-            .lock()
-            .get(mssp_trans_id)
-            .map(|t| t.outcome.subscribe())
-            .ok_or(MsspError::Internal("transaction vanished"))?;
-        let waited = tokio::time::timeout_at(deadline.into(), async {
-            rx.wait_for(Option::is_some).await.map(|v| v.clone())
-        })
-        .await;
-        match waited {
-            Ok(Ok(Some(outcome))) => Ok(outcome),
-            Ok(_) => Err(MsspError::Internal("transaction vanished")),
-            Err(_elapsed) => {
-                let mut table = self.lock();
-                if table.finish(
-                    mssp_trans_id,
-                    Outcome::Failed(StatusCode::ExpiredTransaction),
-                    deadline,
-                ) {
-                    if let Some(t) = table.get(mssp_trans_id) {
-                        self.trace_end(&t.msisdn, mssp_trans_id, StatusCode::ExpiredTransaction);
-                    }
+        let deadline = tokio::time::Instant::from_std(deadline);
+        loop {
+            let ended_here = self.ended.notified();
+            tokio::pin!(ended_here);
+            ended_here.as_mut().enable();
+            let txn = self
+                .txns
+                .get(mssp_trans_id)
+                .await?
+                .ok_or(MsspError::Internal("transaction vanished"))?;
+            if let Some(outcome) = txn.outcome {
+                return Ok(outcome);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                let expired = Outcome::Failed(StatusCode::ExpiredTransaction);
+                if self
+                    .finish(mssp_trans_id, &expired, deadline.into_std())
+                    .await?
+                {
+                    tracing::info!(mssp_trans_id, "transaction expired");
+                    self.trace_end(&txn.msisdn, mssp_trans_id, StatusCode::ExpiredTransaction);
                 }
-                table
-                    .get(mssp_trans_id)
-                    .and_then(|t| t.outcome())
-                    .ok_or(MsspError::Internal("transaction vanished"))
+                continue;
+            }
+            let next = (now + self.config.outcome_poll).min(deadline);
+            tokio::select! {
+                () = &mut ended_here => {}
+                () = tokio::time::sleep_until(next) => {}
             }
         }
     }
@@ -295,7 +291,7 @@ impl Mssp {
         now: Instant,
     ) -> Result<MssSignatureResp, MsspError> {
         self.check_ap(&req.header)?;
-        let (mssp_trans_id, deadline) = match self.begin(req, now)? {
+        let (mssp_trans_id, deadline) = match self.begin(req, now).await? {
             Begun::Retry {
                 mssp_trans_id,
                 deadline,
@@ -319,15 +315,16 @@ impl Mssp {
                 Outcome::Failed(code) => return Err(MsspError::Ended(code)),
             }
         } else {
-            let ended = self.lock().get(&mssp_trans_id).and_then(|t| t.outcome());
+            let ended = self.txns.get(&mssp_trans_id).await?.and_then(|t| t.outcome);
             if let Some(Outcome::Failed(code)) = ended {
                 return Err(MsspError::Ended(code));
             }
             (StatusCode::RequestOk, None)
         };
         let profile = self
-            .lock()
+            .txns
             .get(&mssp_trans_id)
+            .await?
             .map(|t| t.profile.uri().to_owned());
         Ok(MssSignatureResp {
             header: self.answer_header(&req.header),

@@ -116,7 +116,7 @@ async fn asynch_approve_then_receipt() {
     let challenge = last_challenge(&ota);
     assert!(challenge.pin_required, "no profile means sim-pin");
     assert_eq!(challenge.text, "Log in to Example Bank?");
-    let st = mssp.status(&status_req(&id), t0).unwrap();
+    let st = mssp.status(&status_req(&id), t0).await.unwrap();
     assert_eq!(st.status.code, StatusCode::OutstandingTransaction);
 
     let receipt = MssReceiptReq {
@@ -129,23 +129,29 @@ async fn asynch_approve_then_receipt() {
         mssp_trans_id: id.clone(),
         signature_profile: None,
     };
-    assert_eq!(mssp.receipt(&receipt, t0), Err(MsspError::NotFinished));
+    assert_eq!(
+        mssp.receipt(&receipt, t0).await,
+        Err(MsspError::NotFinished)
+    );
 
     let bytes = answer(&challenge, AnswerResult::Ok, &key());
-    let done = mssp.on_answer(USER, &bytes, t0 + Duration::from_secs(3));
+    let done = mssp
+        .on_answer(USER, &bytes, t0 + Duration::from_secs(3))
+        .await
+        .unwrap();
     assert!(
         matches!(done, AnswerDisposition::Accepted { ref mssp_trans_id, status: StatusCode::Signature } if *mssp_trans_id == id)
     );
-    let st = mssp.status(&status_req(&id), t0).unwrap();
+    let st = mssp.status(&status_req(&id), t0).await.unwrap();
     assert_eq!(st.status.code, StatusCode::Signature);
     assert_eq!(st.mss_signature, Some(MssSignature::Base64(bytes.clone())));
     // A replay of the same answer finds nothing outstanding.
     assert_eq!(
-        mssp.on_answer(USER, &bytes, t0),
+        mssp.on_answer(USER, &bytes, t0).await.unwrap(),
         AnswerDisposition::NoOutstandingTransaction
     );
     assert_eq!(
-        mssp.receipt(&receipt, t0).unwrap().status.code,
+        mssp.receipt(&receipt, t0).await.unwrap().status.code,
         StatusCode::RequestOk
     );
 }
@@ -160,13 +166,13 @@ async fn forged_answers_are_ignored_until_expiry_then_purged() {
     let challenge = last_challenge(&ota);
     let forged = answer(&challenge, AnswerResult::Ok, &AppletKey::new([8; 32]));
     assert!(matches!(
-        mssp.on_answer(USER, &forged, t0),
+        mssp.on_answer(USER, &forged, t0).await.unwrap(),
         AnswerDisposition::Rejected(_)
     ));
     let mut tampered = answer(&challenge, AnswerResult::Ok, &key());
     tampered[17] ^= 0x01;
     assert!(matches!(
-        mssp.on_answer(USER, &tampered, t0),
+        mssp.on_answer(USER, &tampered, t0).await.unwrap(),
         AnswerDisposition::Rejected(_)
     ));
     let other = Challenge {
@@ -175,11 +181,12 @@ async fn forged_answers_are_ignored_until_expiry_then_purged() {
     };
     let stale = answer(&other, AnswerResult::Ok, &key());
     assert_eq!(
-        mssp.on_answer(USER, &stale, t0),
+        mssp.on_answer(USER, &stale, t0).await.unwrap(),
         AnswerDisposition::NonceMismatch
     );
     assert_eq!(
         mssp.status(&status_req(&id), t0 + Duration::from_secs(4))
+            .await
             .unwrap()
             .status
             .code,
@@ -187,19 +194,19 @@ async fn forged_answers_are_ignored_until_expiry_then_purged() {
     );
     let t_exp = t0 + Duration::from_secs(5);
     assert_eq!(
-        mssp.status(&status_req(&id), t_exp),
+        mssp.status(&status_req(&id), t_exp).await,
         Err(MsspError::Ended(StatusCode::ExpiredTransaction))
     );
     // A good answer after the deadline is too late.
     let late = answer(&challenge, AnswerResult::Ok, &key());
     assert_eq!(
-        mssp.on_answer(USER, &late, t_exp),
+        mssp.on_answer(USER, &late, t_exp).await.unwrap(),
         AnswerDisposition::NoOutstandingTransaction
     );
     // Purged after the retention; the AP_TransID is free again.
     let t_gone = t_exp + RETENTION;
     assert_eq!(
-        mssp.status(&status_req(&id), t_gone),
+        mssp.status(&status_req(&id), t_gone).await,
         Err(MsspError::UnknownTransaction)
     );
     let again = sig_req("A1", MessagingMode::AsynchClientServer, Some(5));
@@ -303,7 +310,7 @@ async fn synch_waits_for_the_answer_or_expires() {
     let bytes = answer(&challenge, AnswerResult::UserCancel, &key());
     let later = tokio::time::Instant::now().into_std();
     assert!(matches!(
-        mssp.on_answer(USER, &bytes, later),
+        mssp.on_answer(USER, &bytes, later).await.unwrap(),
         AnswerDisposition::Accepted { .. }
     ));
     assert_eq!(
@@ -363,7 +370,9 @@ async fn every_step_is_traced_by_msisdn() {
         .await
         .unwrap();
     let challenge = last_challenge(&ota);
-    mssp.on_answer(USER, &answer(&challenge, AnswerResult::Ok, &key()), t0);
+    mssp.on_answer(USER, &answer(&challenge, AnswerResult::Ok, &key()), t0)
+        .await
+        .unwrap();
     let hops = hops.lock().unwrap();
     let steps: Vec<(&str, Option<&str>, &str, &str)> = hops
         .iter()
@@ -402,19 +411,22 @@ async fn ota_failure_ends_the_transaction_with_ota_error() {
     let req = sig_req("A1", MessagingMode::AsynchClientServer, Some(60));
     let id = mssp.signature(&req, t0).await.unwrap().mssp_trans_id;
     let challenge = last_challenge(&ota);
-    assert!(mssp.on_ota_failure(USER, "EXPIRED receipt", t0 + Duration::from_secs(1)));
+    assert!(mssp
+        .on_ota_failure(USER, "EXPIRED receipt", t0 + Duration::from_secs(1))
+        .await
+        .unwrap());
     assert!(
-        !mssp.on_ota_failure(USER, "again", t0),
+        !mssp.on_ota_failure(USER, "again", t0).await.unwrap(),
         "nothing outstanding any more"
     );
     assert_eq!(
-        mssp.status(&status_req(&id), t0),
+        mssp.status(&status_req(&id), t0).await,
         Err(MsspError::Ended(StatusCode::OtaError)),
         "209 at once, not 208 at TimeOut"
     );
     let late = answer(&challenge, AnswerResult::Ok, &key());
     assert_eq!(
-        mssp.on_answer(USER, &late, t0),
+        mssp.on_answer(USER, &late, t0).await.unwrap(),
         AnswerDisposition::NoOutstandingTransaction
     );
 }

@@ -61,20 +61,33 @@ impl MoSink for MsspSink {
             tracing::warn!(%msisdn, ?tar, "MO from another applet ignored");
             return;
         }
-        let disposition = self
+        match self
             .mssp
-            .on_answer(msisdn, &data, std::time::Instant::now());
-        tracing::info!(%msisdn, ?disposition, "applet answer given to the MSSP");
+            .on_answer(msisdn, &data, std::time::Instant::now())
+            .await
+        {
+            Ok(disposition) => {
+                tracing::info!(%msisdn, ?disposition, "applet answer given to the MSSP")
+            }
+            Err(e) => tracing::error!(%msisdn, error = %e, "the MSSP could not take the answer"),
+        }
     }
 
-    /// The MSSP has no input for OTA failures yet: its transaction ends at
-    /// its `TimeOut` (208 EXPIRED_TRANSACTION). Logged here.
+    /// The MSSP ends the MSISDN's outstanding transaction with 209
+    /// OTA_ERROR; with none outstanding the failure is logged here.
     async fn on_delivery_failure(&self, msisdn: &str, reason: String) {
-        if !self
+        match self
             .mssp
             .on_ota_failure(msisdn, &reason, std::time::Instant::now())
+            .await
         {
-            tracing::warn!(%msisdn, %reason, "OTA delivery failed, no MSSP transaction outstanding");
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(%msisdn, %reason, "OTA delivery failed, no MSSP transaction outstanding")
+            }
+            Err(e) => {
+                tracing::error!(%msisdn, error = %e, "the MSSP could not record the OTA failure")
+            }
         }
     }
 }

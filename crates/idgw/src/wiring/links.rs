@@ -18,7 +18,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use idgw_mss::mssp::{Mssp, OtaError as MssOtaError, OtaPlatform as MssOta};
+use idgw_mss::mssp::{Mssp, MsspError as MssError, OtaError as MssOtaError, OtaPlatform as MssOta};
 use idgw_ota::platform::{MoSink, OtaPlatform};
 use idgw_ota::Tar;
 use idgw_sim::{Radio, SimFarm};
@@ -210,13 +210,26 @@ async fn answer(
     let Ok(data) = unb64(&a.data) else {
         return StatusCode::BAD_REQUEST;
     };
-    mssp.on_answer(&a.msisdn, &data, Instant::now());
-    StatusCode::NO_CONTENT
+    match mssp.on_answer(&a.msisdn, &data, Instant::now()).await {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(e) => unavailable(&e),
+    }
 }
 
 async fn failure(State((mssp, _)): State<(Arc<Mssp>, Tar)>, Json(f): Json<Failure>) -> StatusCode {
-    mssp.on_ota_failure(&f.msisdn, &f.reason, Instant::now());
-    StatusCode::NO_CONTENT
+    match mssp
+        .on_ota_failure(&f.msisdn, &f.reason, Instant::now())
+        .await
+    {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(e) => unavailable(&e),
+    }
+}
+
+/// The MSSP could not record what the OTA platform reported (its store failed).
+fn unavailable(e: &MssError) -> StatusCode {
+    tracing::error!(error = %e, "MSSP could not take an OTA report");
+    StatusCode::SERVICE_UNAVAILABLE
 }
 
 // --- the radio: SMSC simulator <-> handsets ---------------------------------------------
