@@ -7,6 +7,7 @@
 
 mod migrate;
 mod model;
+mod mssp;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -194,6 +195,37 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes every token carrying `auth_req_id` (a replayed code's); returns how many.
     async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64>;
     async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>>;
+
+    // --- MSSP transactions (ETSI TS 102 204), shared by MSSP nodes ---
+    /// Stores an outstanding MSSP transaction unless the AP's `AP_TransID` is taken (the
+    /// transaction holding it is returned) or the MSISDN has one outstanding; atomic across
+    /// nodes.
+    async fn insert_mssp_transaction(&self, txn: &MsspTransactionRow) -> Result<MsspInsert>;
+    async fn mssp_transaction(&self, mssp_trans_id: &str) -> Result<Option<MsspTransactionRow>>;
+    /// The MSISDN's outstanding MSSP transaction.
+    async fn mssp_outstanding(&self, msisdn: &str) -> Result<Option<MsspTransactionRow>>;
+    /// Ends an outstanding MSSP transaction with `status` (and the signature evidence);
+    /// false (nothing written) when it is unknown or already ended.
+    async fn finish_mssp_transaction(
+        &self,
+        mssp_trans_id: &str,
+        status: i64,
+        signature: Option<&[u8]>,
+        ended_at: Millis,
+    ) -> Result<bool>;
+    /// Ends every outstanding MSSP transaction whose deadline is at or before `now` with
+    /// `status`, ended at its deadline; returns the (MSISDN, `MSSP_TransID`) of those this
+    /// call ended.
+    async fn expire_mssp_transactions(
+        &self,
+        now: Millis,
+        status: i64,
+    ) -> Result<Vec<(String, String)>>;
+    /// Deletes MSSP transactions that ended before `ended_before`; returns how many.
+    async fn forget_mssp_transactions(&self, ended_before: Millis) -> Result<u64>;
+    /// Records the AP's receipt of an ended MSSP transaction; false when it is unknown or
+    /// outstanding.
+    async fn mssp_receipt(&self, mssp_trans_id: &str, at: Millis) -> Result<bool>;
 
     // --- trace events ---
     async fn record_event(&self, event: &Event) -> Result<()>;

@@ -23,6 +23,11 @@ pub(crate) const SQLITE: &[(i64, &str, &str)] = &[
         "transaction_leases",
         include_str!("../migrations/sqlite/0004_transaction_leases.sql"),
     ),
+    (
+        5,
+        "mssp_transactions",
+        include_str!("../migrations/sqlite/0005_mssp_transactions.sql"),
+    ),
 ];
 
 /// (version, description, SQL) for PostgreSQL: the same tables, with BIGINT milliseconds and
@@ -47,6 +52,11 @@ pub(crate) const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "transaction_leases",
         include_str!("../migrations/postgres/0004_transaction_leases.sql"),
+    ),
+    (
+        5,
+        "mssp_transactions",
+        include_str!("../migrations/postgres/0005_mssp_transactions.sql"),
     ),
 ];
 

@@ -271,3 +271,38 @@ pub struct SessionRow {
     pub auth_time: Millis,
     pub expires_at: Millis,
 }
+
+/// A signature transaction of the MSSP (ETSI TS 102 204 clause 7.2 to 7.4), shared by MSSP
+/// nodes. The store keeps its status as a number and knows nothing of its codes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MsspTransactionRow {
+    pub mssp_trans_id: String,
+    pub ap_id: String,
+    pub ap_trans_id: String,
+    pub msisdn: String,
+    /// Digest of the request, to recognise a retried `AP_TransID`.
+    pub fingerprint: Vec<u8>,
+    /// The `SignatureProfile` URI.
+    pub profile: String,
+    pub nonce: Vec<u8>,
+    pub deadline: Millis,
+    /// The final status; `None` while outstanding.
+    pub status: Option<i64>,
+    /// The signature evidence of a signed transaction.
+    pub signature: Option<Vec<u8>>,
+    pub ended_at: Option<Millis>,
+    /// When the AP's `MSS_ReceiptReq` arrived.
+    pub receipt_at: Option<Millis>,
+    pub created_at: Millis,
+}
+
+/// What [`crate::Store::insert_mssp_transaction`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MsspInsert {
+    /// Stored, outstanding.
+    Inserted,
+    /// The AP's `AP_TransID` is taken: the transaction holding it.
+    Known(Box<MsspTransactionRow>),
+    /// The MSISDN has an outstanding transaction.
+    MsisdnBusy,
+}

@@ -120,7 +120,9 @@ impl Harness {
         tokio::spawn(async move {
             while let Some((msisdn, answer)) = rx.recv().await {
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                pump.on_answer(&msisdn, &answer, Instant::now());
+                pump.on_answer(&msisdn, &answer, Instant::now())
+                    .await
+                    .unwrap();
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -7,6 +7,7 @@
 mod di;
 mod events;
 mod leases;
+mod mssp;
 mod ota;
 mod outbox;
 mod rows;
@@ -16,9 +17,9 @@ use self::rows::{
     TX_COLUMNS,
 };
 use crate::{
-    migrate, CardRow, ClientRow, CodeRow, DeliveryResult, Event, Finish, Millis, OutboxItem,
-    Result, SessionRow, Store, StoreError, StoredKey, SubscriberRow, TokenRow, TransactionRow,
-    TxState,
+    migrate, CardRow, ClientRow, CodeRow, DeliveryResult, Event, Finish, Millis, MsspInsert,
+    MsspTransactionRow, OutboxItem, Result, SessionRow, Store, StoreError, StoredKey,
+    SubscriberRow, TokenRow, TransactionRow, TxState,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -538,6 +539,44 @@ impl Store for PostgresStore {
 
     async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>> {
         di::session(&self.pool, session_hash).await
+    }
+
+    async fn insert_mssp_transaction(&self, t: &MsspTransactionRow) -> Result<MsspInsert> {
+        mssp::insert(&self.pool, t).await
+    }
+
+    async fn mssp_transaction(&self, mssp_trans_id: &str) -> Result<Option<MsspTransactionRow>> {
+        mssp::one(&self.pool, crate::mssp::BY_ID, mssp_trans_id).await
+    }
+
+    async fn mssp_outstanding(&self, msisdn: &str) -> Result<Option<MsspTransactionRow>> {
+        mssp::one(&self.pool, crate::mssp::OUTSTANDING, msisdn).await
+    }
+
+    async fn finish_mssp_transaction(
+        &self,
+        mssp_trans_id: &str,
+        status: i64,
+        signature: Option<&[u8]>,
+        ended_at: Millis,
+    ) -> Result<bool> {
+        mssp::finish(&self.pool, mssp_trans_id, status, signature, ended_at).await
+    }
+
+    async fn expire_mssp_transactions(
+        &self,
+        now: Millis,
+        status: i64,
+    ) -> Result<Vec<(String, String)>> {
+        mssp::expire(&self.pool, now, status).await
+    }
+
+    async fn forget_mssp_transactions(&self, ended_before: Millis) -> Result<u64> {
+        mssp::forget(&self.pool, ended_before).await
+    }
+
+    async fn mssp_receipt(&self, mssp_trans_id: &str, at: Millis) -> Result<bool> {
+        mssp::receipt(&self.pool, mssp_trans_id, at).await
     }
 
     async fn record_event(&self, e: &Event) -> Result<()> {

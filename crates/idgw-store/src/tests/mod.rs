@@ -430,6 +430,134 @@ pub async fn ota_counters_never_reissue(s: &dyn Store) {
     assert!(s.accept_mo_counter(&card.iccid, 1, 6).await.unwrap());
 }
 
+pub fn mssp_txn(id: &str, ap_trans_id: &str, msisdn: &str, deadline: Millis) -> MsspTransactionRow {
+    MsspTransactionRow {
+        mssp_trans_id: id.into(),
+        ap_id: "http://ap".into(),
+        ap_trans_id: ap_trans_id.into(),
+        msisdn: msisdn.into(),
+        fingerprint: vec![1; 32],
+        profile: "http://mss.example/sim-pin".into(),
+        nonce: vec![2; 16],
+        deadline,
+        status: None,
+        signature: None,
+        ended_at: None,
+        receipt_at: None,
+        created_at: 0,
+    }
+}
+
+pub async fn mssp_transactions_keep_ap_trans_id_and_one_outcome(s: &dyn Store) {
+    let m1 = mssp_txn("M1", "A1", "4477", 1000);
+    assert_eq!(
+        s.insert_mssp_transaction(&m1).await.unwrap(),
+        MsspInsert::Inserted
+    );
+    assert_eq!(s.mssp_transaction("M1").await.unwrap(), Some(m1.clone()));
+    // The AP's AP_TransID is taken: the retry learns the transaction holding it.
+    let retry = mssp_txn("M2", "A1", "4477", 2000);
+    assert_eq!(
+        s.insert_mssp_transaction(&retry).await.unwrap(),
+        MsspInsert::Known(Box::new(m1.clone()))
+    );
+    // Another AP may use the same AP_TransID (for another subscriber here).
+    let other_ap = MsspTransactionRow {
+        ap_id: "http://ap2".into(),
+        ..mssp_txn("M3", "A1", "4478", 1000)
+    };
+    assert_eq!(
+        s.insert_mssp_transaction(&other_ap).await.unwrap(),
+        MsspInsert::Inserted
+    );
+    // One outstanding transaction per MSISDN.
+    assert_eq!(
+        s.insert_mssp_transaction(&mssp_txn("M4", "A4", "4477", 1000))
+            .await
+            .unwrap(),
+        MsspInsert::MsisdnBusy
+    );
+    assert!(s.mssp_transaction("M4").await.unwrap().is_none());
+    assert_eq!(
+        s.mssp_outstanding("4477")
+            .await
+            .unwrap()
+            .unwrap()
+            .mssp_trans_id,
+        "M1"
+    );
+    // A receipt only for an ended transaction.
+    assert!(!s.mssp_receipt("M1", 10).await.unwrap());
+    // One outcome: the second finish changes nothing.
+    assert!(s
+        .finish_mssp_transaction("M1", 500, Some(&[9, 9]), 20)
+        .await
+        .unwrap());
+    assert!(!s
+        .finish_mssp_transaction("M1", 401, None, 30)
+        .await
+        .unwrap());
+    let ended = s.mssp_transaction("M1").await.unwrap().unwrap();
+    assert_eq!(
+        (ended.status, ended.signature.as_deref(), ended.ended_at),
+        (Some(500), Some(&[9u8, 9][..]), Some(20))
+    );
+    assert!(s.mssp_outstanding("4477").await.unwrap().is_none());
+    assert!(s.mssp_receipt("M1", 40).await.unwrap());
+    assert_eq!(
+        s.mssp_transaction("M1").await.unwrap().unwrap().receipt_at,
+        Some(40)
+    );
+    assert!(!s
+        .finish_mssp_transaction("nope", 500, None, 20)
+        .await
+        .unwrap());
+    // The MSISDN is free again; the ended transaction still holds its AP_TransID.
+    let m5 = mssp_txn("M5", "A5", "4477", 100);
+    assert_eq!(
+        s.insert_mssp_transaction(&m5).await.unwrap(),
+        MsspInsert::Inserted
+    );
+    assert!(matches!(
+        s.insert_mssp_transaction(&mssp_txn("M6", "A1", "4479", 100)).await.unwrap(),
+        MsspInsert::Known(k) if k.mssp_trans_id == "M1"
+    ));
+    // Expiry: due at the deadline, ended at it, reported once.
+    assert!(s
+        .expire_mssp_transactions(99, 208)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.expire_mssp_transactions(150, 208).await.unwrap(),
+        vec![("4477".to_string(), "M5".to_string())]
+    );
+    assert!(s
+        .expire_mssp_transactions(150, 208)
+        .await
+        .unwrap()
+        .is_empty());
+    let expired = s.mssp_transaction("M5").await.unwrap().unwrap();
+    assert_eq!((expired.status, expired.ended_at), (Some(208), Some(100)));
+    // Forgetting frees the AP_TransIDs of what ended before the cut only.
+    assert_eq!(s.forget_mssp_transactions(20).await.unwrap(), 0);
+    assert_eq!(s.forget_mssp_transactions(21).await.unwrap(), 1);
+    assert!(s.mssp_transaction("M1").await.unwrap().is_none());
+    assert!(s.mssp_transaction("M5").await.unwrap().is_some());
+    assert_eq!(s.forget_mssp_transactions(1000).await.unwrap(), 1);
+    assert!(s.mssp_transaction("M5").await.unwrap().is_none());
+    assert_eq!(
+        s.insert_mssp_transaction(&mssp_txn("M7", "A1", "4479", 100))
+            .await
+            .unwrap(),
+        MsspInsert::Inserted
+    );
+    assert!(
+        s.mssp_transaction("M3").await.unwrap().is_some(),
+        "outstanding kept"
+    );
+}
+
 fn code(hash: u8, grant_id: &str, expires_at: Millis) -> CodeRow {
     CodeRow {
         code_hash: vec![hash; 32],
@@ -584,6 +712,7 @@ macro_rules! backend_tests {
             outbox_lease_expires,
             code_from_an_approved_transaction_once,
             code_redeems_once_and_replay_revokes,
+            mssp_transactions_keep_ap_trans_id_and_one_outcome,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {

@@ -5,8 +5,8 @@
 //! Each case runs in a fresh database created through it and dropped afterwards, so cases
 //! run in parallel. Unset, the cases say they were skipped; set but unreachable, they fail.
 
-use super::{backend_tests, finish, tx, TestStore};
-use crate::{NewNotification, Store, StoreError, TxState};
+use super::{backend_tests, finish, mssp_txn, tx, TestStore};
+use crate::{MsspInsert, NewNotification, Store, StoreError, TxState};
 use sqlx::{Connection, PgConnection};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -278,6 +278,92 @@ async fn concurrent_compare_and_set() {
         accepted += usize::from(a.await.unwrap());
     }
     assert_eq!(accepted, 1, "an MO counter is accepted once");
+    t.done().await;
+}
+
+/// MSSP nodes racing: one wins an AP's `AP_TransID` (the others learn its transaction),
+/// one wins an MSISDN, one outcome ends a transaction, one node reports its expiry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_mssp_transactions() {
+    let Some(t) = open().await else { return };
+    let race = |rows: Vec<crate::MsspTransactionRow>| {
+        let tasks: Vec<_> = rows
+            .into_iter()
+            .map(|row| {
+                let store = t.store.clone();
+                tokio::spawn(async move { store.insert_mssp_transaction(&row).await.unwrap() })
+            })
+            .collect();
+        async move {
+            let mut results = Vec::new();
+            for task in tasks {
+                results.push(task.await.unwrap());
+            }
+            results
+        }
+    };
+    // The same AP_TransID retried on 8 nodes at once.
+    let same_ap = race(
+        (0..8)
+            .map(|i| mssp_txn(&format!("M{i}"), "A1", "4477", 1000))
+            .collect(),
+    )
+    .await;
+    let winners = same_ap
+        .iter()
+        .filter(|r| **r == MsspInsert::Inserted)
+        .count();
+    assert_eq!(winners, 1, "{same_ap:?}");
+    let winner = t.store.mssp_outstanding("4477").await.unwrap().unwrap();
+    assert!(same_ap
+        .iter()
+        .all(|r| *r == MsspInsert::Inserted || *r == MsspInsert::Known(Box::new(winner.clone()))));
+    // Different AP_TransIDs for one MSISDN at once.
+    let same_msisdn = race(
+        (0..8)
+            .map(|i| mssp_txn(&format!("N{i}"), &format!("B{i}"), "4478", 1000))
+            .collect(),
+    )
+    .await;
+    let inserted = same_msisdn
+        .iter()
+        .filter(|r| **r == MsspInsert::Inserted)
+        .count();
+    let busy = same_msisdn
+        .iter()
+        .filter(|r| **r == MsspInsert::MsisdnBusy)
+        .count();
+    assert_eq!((inserted, busy), (1, 7));
+    // Outcomes and expiry racing on the first transaction.
+    let id = winner.mssp_trans_id;
+    let enders: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, id) = (t.store.clone(), id.clone());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    usize::from(
+                        store
+                            .finish_mssp_transaction(&id, 500, Some(&[1]), 5)
+                            .await
+                            .unwrap(),
+                    )
+                } else {
+                    store
+                        .expire_mssp_transactions(2000, 208)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .filter(|(_, m)| *m == id)
+                        .count()
+                }
+            })
+        })
+        .collect();
+    let mut ended = 0;
+    for e in enders {
+        ended += e.await.unwrap();
+    }
+    assert_eq!(ended, 1, "exactly one outcome");
     t.done().await;
 }
 
