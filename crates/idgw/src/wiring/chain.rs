@@ -68,8 +68,8 @@ pub async fn start(
     .await?;
 
     // The MSSP and the OTA platform talk over their HTTP link, as in separate processes.
-    standalone::ota_service(config, store, hops.clone(), shutdown.clone()).await?;
-    standalone::mssp_service(config, subscribers.applet_keys, hops, shutdown).await?;
+    standalone::ota_service(config, store.clone(), hops.clone(), shutdown.clone()).await?;
+    standalone::mssp_service(config, store, subscribers.applet_keys, hops, shutdown).await?;
     tracing::info!(smsc = %config.listen.smsc, handset = %config.listen.handset, mssp = %config.listen.mssp, "SIM authentication chain running");
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! How the components reach each other is the caller's choice.
 
 use crate::config::Config;
+use crate::wiring::mssp_store::StoreMsspTransactions;
 use crate::wiring::provision::{card_for, sim_config};
 use crate::wiring::store_adapters::{StoreCards, StoreCounters};
 use anyhow::Context;
@@ -202,9 +203,11 @@ pub fn run_ota(
     tokio::spawn(platform.clone().run(deliveries, sink));
 }
 
-/// The MSSP (ETSI TS 102 204) accepting the configured AP, sending challenges through `ota`.
+/// The MSSP (ETSI TS 102 204) accepting the configured AP, sending challenges through `ota`,
+/// its transactions in `store` (shared by every MSSP node on it).
 pub fn mssp(
     config: &Config,
+    store: Arc<dyn Store>,
     applet_keys: MemoryAppletKeys,
     ota: Arc<dyn MssOta>,
     hops: Trace,
@@ -217,6 +220,7 @@ pub fn mssp(
             Arc::new(applet_keys),
             ota,
         )
+        .with_transactions(Arc::new(StoreMsspTransactions(store)))
         .with_trace(hops),
     )
 }

@@ -6,6 +6,7 @@ pub mod chain;
 pub mod components;
 pub mod links;
 pub mod mssp_auth;
+pub mod mssp_store;
 pub mod provision;
 pub mod standalone;
 pub mod store_adapters;

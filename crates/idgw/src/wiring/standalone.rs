@@ -23,9 +23,11 @@ pub enum Component {
 }
 
 /// The MSSP on `listen.mssp`, reaching the OTA platform's API at `[ota] url` and taking its
-/// answers on the callback routes.
+/// answers on the callback routes; its transactions in `store`, so several MSSP nodes on one
+/// database serve the same transactions.
 pub async fn mssp_service(
     config: &Config,
+    store: Arc<dyn idgw_store::Store>,
     applet_keys: idgw_mss::mssp::MemoryAppletKeys,
     hops: Trace,
     shutdown: watch::Receiver<bool>,
@@ -35,7 +37,8 @@ pub async fn mssp_service(
         .url
         .clone()
         .unwrap_or_else(|| format!("http://{}", config.listen.ota));
-    let mssp = components::mssp(config, applet_keys, Arc::new(HttpOta::new(&ota_url)), hops);
+    let ota = Arc::new(HttpOta::new(&ota_url));
+    let mssp = components::mssp(config, store, applet_keys, ota, hops);
     let router = idgw_mss::mssp::http::router(mssp.clone())
         .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
     components::serve_http("MSSP", config.listen.mssp, router, shutdown).await?;
@@ -74,7 +77,14 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
     match component {
         Component::Mssp => {
             let subscribers = provision(&config, &*store).await?;
-            mssp_service(&config, subscribers.applet_keys, hops, shutdown.clone()).await?;
+            mssp_service(
+                &config,
+                store,
+                subscribers.applet_keys,
+                hops,
+                shutdown.clone(),
+            )
+            .await?;
         }
         Component::Ota => ota_service(&config, store, hops, shutdown.clone()).await?,
         Component::SmscSim => {
