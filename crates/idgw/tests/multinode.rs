@@ -1,8 +1,11 @@
-//! Several nodes on one PostgreSQL database (issue 6): two `idgw op` nodes, one MSSP, two OTA
-//! platform nodes bound to the SMSC simulator with one account (which spreads MO over both
-//! binds), and the SIM simulator. Poll, ping and push flows are spread across the OP nodes;
-//! OP node 1 is killed (SIGKILL) with transactions it accepted still pending; node 2 takes
-//! them over and every transaction ends, every client is told.
+//! Several nodes on one PostgreSQL database (issue 6): two `idgw op` nodes, two MSSP nodes
+//! (OP node 1 calls MSSP 1, OP node 2 MSSP 2), two OTA platform nodes bound to the SMSC
+//! simulator with one account (which spreads MO over both binds) and handing every applet
+//! answer to MSSP 2, and the SIM simulator. So what MSSP 1 accepts is completed through MSSP 2,
+//! and MSSP 1 answers its status queries from the store. Poll, ping and push flows are spread
+//! across the OP nodes; OP node 1 and MSSP 1 are killed (SIGKILL) with transactions they
+//! accepted still pending; OP node 2 takes them over, MSSP 2 joins them by their
+//! `AP_TransID`, and every transaction ends, every client is told.
 //!
 //! Runs when `IDGW_TEST_POSTGRES_URL` is set (`scripts/test.sh` sets it); each run gets its
 //! own database.
@@ -133,13 +136,13 @@ fn subscribers(msisdns: &[&str]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_op_nodes_survive_the_death_of_one() {
+async fn two_op_and_mssp_nodes_survive_the_death_of_one() {
     let Some(db) = Database::create("multi-node test").await else {
         return;
     };
     let notify = Notifications::start().await;
-    let [op1, admin1, op2, admin2, handset, mssp, smsc, ota1, ota2, radio] =
-        [0; 10].map(|_| format!("127.0.0.1:{}", free_port()));
+    let [op1, admin1, op2, admin2, handset, mssp1, mssp2, smsc, ota1, ota2, radio] =
+        [0; 11].map(|_| format!("127.0.0.1:{}", free_port()));
     let msisdns = [
         "447700900011",
         "447700900012",
@@ -157,10 +160,13 @@ url = "{url}"
 op = "{op1}"
 admin = "{admin1}"
 handset = "{handset}"
-mssp = "{mssp}"
+mssp = "{mssp1}"
 smsc = "{smsc}"
 ota = "{ota1}"
 radio = "{radio}"
+# The OTA nodes (and OP node 2) use MSSP 2; OP node 1 is told to use MSSP 1.
+[mssp]
+url = "http://{mssp2}/soap/services/MSS_SignaturePort"
 [op]
 interval = 1
 lease = 3
@@ -191,8 +197,14 @@ backchannel_client_notification_endpoint = "{notify}/push"
     c.spawn("sim", "sim", &[]);
     c.spawn("ota1", "ota", &[]);
     c.spawn("ota2", "ota", &[("IDGW_LISTEN__OTA", ota2.clone())]);
-    c.spawn("mssp", "mssp", &[]);
-    c.spawn("op1", "op", &[]);
+    c.spawn("mssp1", "mssp", &[]);
+    let mssp2_node = [
+        ("IDGW_LISTEN__MSSP", mssp2.clone()),
+        ("IDGW_OTA__URL", format!("http://{ota2}")),
+    ];
+    c.spawn("mssp2", "mssp", &mssp2_node);
+    let mssp1_url = format!("http://{mssp1}/soap/services/MSS_SignaturePort");
+    c.spawn("op1", "op", &[("IDGW_MSSP__URL", mssp1_url)]);
     let node2 = [
         ("IDGW_LISTEN__OP", op2.clone()),
         ("IDGW_LISTEN__ADMIN", admin2.clone()),
@@ -202,7 +214,8 @@ backchannel_client_notification_endpoint = "{notify}/push"
         format!("http://{admin1}/readyz"),
         format!("http://{admin2}/readyz"),
         format!("http://{handset}/api/handsets"),
-        format!("http://{mssp}/"),
+        format!("http://{mssp1}/"),
+        format!("http://{mssp2}/"),
         format!("http://{ota1}/"),
         format!("http://{ota2}/"),
     ] {
@@ -215,11 +228,12 @@ backchannel_client_notification_endpoint = "{notify}/push"
         handset: format!("http://{handset}"),
     };
 
-    // Across nodes while both live: accepted by node 2, polled on node 1.
-    let id = net.bc(&net.op2, "poll", msisdns[0], &[]).await;
+    // Across nodes while all live: accepted by OP node 1 and MSSP 1, the answer taken by
+    // MSSP 2, the outcome read from the store by MSSP 1, polled on OP node 2.
+    let id = net.bc(&net.op1, "poll", msisdns[0], &[]).await;
     let prompt = net.prompt(msisdns[0], &c).await;
     net.enter_pin(msisdns[0], &prompt).await;
-    let tokens = net.poll(&net.op1, "poll", &id, &c).await;
+    let tokens = net.poll(&net.op2, "poll", &id, &c).await;
     assert!(tokens["id_token"].is_string(), "{tokens}");
 
     // Node 1 accepts four (poll, ping, push, and a push that will expire), node 2 two.
@@ -266,7 +280,8 @@ backchannel_client_notification_endpoint = "{notify}/push"
         prompts.push((*m, net.prompt(m, &c).await));
     }
     c.kill("op1");
-    // The users answer (all but the one left to expire) while node 1 is dead.
+    c.kill("mssp1");
+    // The users answer (all but the one left to expire) while node 1 and MSSP 1 are dead.
     for (m, prompt) in &prompts {
         if *m != msisdns[4] {
             net.enter_pin(m, prompt).await;
@@ -315,6 +330,30 @@ backchannel_client_notification_endpoint = "{notify}/push"
             "{id} not taken over; log:\n{log2}"
         );
     }
+    // MSSP 1 accepted node 1's transactions; MSSP 2 joined them when node 2 asked again with
+    // the same AP_TransID, and took every applet answer.
+    let (log_m1, log_m2) = (c.log("mssp1"), c.log("mssp2"));
+    let with = |log: &str, what: &str, id: &str| {
+        let ap_trans_id = format!("ap_trans_id=A{id}");
+        log.lines()
+            .any(|l| l.contains(what) && l.contains(&ap_trans_id))
+    };
+    for id in [&id, &on1_poll, &on1_ping, &on1_push] {
+        assert!(
+            with(&log_m1, "signature transaction opened", id),
+            "{id} not opened by MSSP 1; logs:\n{}",
+            c.logs()
+        );
+    }
+    for id in [&on1_poll, &on1_ping, &on1_push] {
+        assert!(
+            with(&log_m2, "retried request joins its transaction", id),
+            "{id} not joined on MSSP 2; logs:\n{}",
+            c.logs()
+        );
+    }
+    assert_eq!(log_m1.matches("applet answered").count(), 0);
+    assert_eq!(log_m2.matches("applet answered").count(), 6);
     // The SMSC spread the SIMs' answers over both OTA binds: some reached OTA node 2,
     // whose node never sent a challenge (the MSSP talks to OTA node 1).
     let answers = |name: &str| c.log(name).matches("command packet from the card").count();
