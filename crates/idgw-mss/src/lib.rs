@@ -43,8 +43,9 @@
 //! `synch` and `asynchClientServer` modes, receipts; challenges go to the
 //! SIM through [`mssp::OtaPlatform`] (failure: 209) and answers come back
 //! through [`mssp::Mssp::on_answer`] (MAC and nonce checked, anything else
-//! ignored). Transactions are kept in memory, purged 10 min after they end;
-//! durable MSSP state is future work.
+//! ignored). Transactions live behind [`mssp::MsspTransactions`] (in memory
+//! by default, [`mssp::MemoryTransactions`]; idgw keeps them in its store, so
+//! several MSSP nodes share them), purged 10 min after they end.
 //!
 //! **Services**:
 //!
@@ -73,7 +74,7 @@
 //! Not here: `MSS_Registration`, `MSS_ProfileQuery`, `MSS_Notification`,
 //! `MSS_Handshake`, `asynchServerServer` mode, the SOAP 1.2 encoder (SOAP
 //! 1.2 requests are read and answered in SOAP 1.1), showing receipts on the
-//! phone, durable MSSP state.
+//! phone.
 
 pub mod applet;
 pub mod client;
