@@ -154,3 +154,48 @@ impl MsspTransactions for MemoryTransactions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::SignatureProfile;
+
+    fn txn(id: &str, ap_trans_id: &str, msisdn: &str) -> MsspTransaction {
+        MsspTransaction {
+            mssp_trans_id: id.into(),
+            ap_id: "http://ap".into(),
+            ap_trans_id: ap_trans_id.into(),
+            msisdn: msisdn.into(),
+            fingerprint: [1; 32],
+            profile: SignatureProfile::SimPin,
+            nonce: [2; crate::applet::NONCE_LEN],
+            deadline: 100,
+            ended_at: None,
+            outcome: None,
+            receipt_received: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_limit_counts_retained_transactions_until_forgotten() {
+        let table = MemoryTransactions::new(1);
+        let first = txn("M1", "A1", "4477");
+        assert_eq!(table.insert(&first).await, Ok(Insertion::Inserted));
+        let expired = table.expire_due(100).await.unwrap();
+        assert_eq!(expired, vec![("4477".to_owned(), "M1".to_owned())]);
+        assert_eq!(
+            table.insert(&txn("M2", "A2", "4478")).await,
+            Err(TransactionStoreError::Full(1))
+        );
+        // A retry is still recognised while the table is full.
+        assert!(matches!(
+            table.insert(&txn("M3", "A1", "4477")).await,
+            Ok(Insertion::Known(t)) if t.mssp_trans_id == "M1"
+        ));
+        assert_eq!(table.forget_ended_before(101).await, Ok(1));
+        assert_eq!(
+            table.insert(&txn("M2", "A2", "4478")).await,
+            Ok(Insertion::Inserted)
+        );
+    }
+}
