@@ -338,6 +338,9 @@ impl Mssp {
             Ok(_) => {
                 tracing::debug!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, "answered")
             }
+            Err(e @ MsspError::Storage(_)) => {
+                tracing::error!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, error = %e, "request failed")
+            }
             Err(e) => {
                 tracing::info!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, status = %e.status(), error = %e, "request failed")
             }

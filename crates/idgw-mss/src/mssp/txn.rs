@@ -72,6 +72,12 @@ impl MsspTransactions for MemoryTransactions {
         if table.by_id.len() >= self.limit {
             return Err(TransactionStoreError::Full(self.limit));
         }
+        if table.by_id.contains_key(&txn.mssp_trans_id) {
+            // 64 random bits collided: refuse rather than overwrite.
+            return Err(TransactionStoreError::Unavailable(
+                "MSSP_TransID already in use".into(),
+            ));
+        }
         table.by_ap.insert(ap, txn.mssp_trans_id.clone());
         table
             .outstanding
