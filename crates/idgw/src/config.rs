@@ -148,6 +148,10 @@ fn default_handset() -> String {
 #[serde(deny_unknown_fields, default)]
 pub struct Mssp {
     pub url: Option<String>,
+    /// Further MSSP nodes (same transactions, same binding), tried in order when the one
+    /// before cannot be connected to: by the OP's client and by the OTA platform handing
+    /// over answers.
+    pub fallback_urls: Vec<String>,
     pub ap_id: Option<String>,
     pub ap_pwd: Option<Secret>,
 }

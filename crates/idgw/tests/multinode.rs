@@ -3,8 +3,9 @@
 //! simulator with one account (which spreads MO over both binds) and handing every applet
 //! answer to MSSP 2, and the SIM simulator. So what MSSP 1 accepts is completed through MSSP 2,
 //! and MSSP 1 answers its status queries from the store. Poll, ping and push flows are spread
-//! across the OP nodes; OP node 1 and MSSP 1 are killed (SIGKILL) with transactions they
-//! accepted still pending; OP node 2 takes them over, MSSP 2 joins them by their
+//! across the OP nodes. MSSP 1 is killed (SIGKILL) with transactions it accepted pending: OP
+//! node 1 falls over to MSSP 2 (`[mssp] fallback_urls`) and finishes one; then OP node 1 is
+//! killed too: OP node 2 takes its transactions over, MSSP 2 joins them by their
 //! `AP_TransID`, and every transaction ends, every client is told.
 //!
 //! Runs when `IDGW_TEST_POSTGRES_URL` is set (`scripts/test.sh` sets it); each run gets its
@@ -164,9 +165,10 @@ mssp = "{mssp1}"
 smsc = "{smsc}"
 ota = "{ota1}"
 radio = "{radio}"
-# The OTA nodes (and OP node 2) use MSSP 2; OP node 1 is told to use MSSP 1.
+# The OTA nodes (and OP node 2) use MSSP 2; OP node 1 is told to use MSSP 1, then MSSP 2.
 [mssp]
 url = "http://{mssp2}/soap/services/MSS_SignaturePort"
+fallback_urls = ["http://{mssp2}/soap/services/MSS_SignaturePort"]
 [op]
 interval = 1
 lease = 3
@@ -279,20 +281,22 @@ backchannel_client_notification_endpoint = "{notify}/push"
     for m in &msisdns[1..] {
         prompts.push((*m, net.prompt(m, &c).await));
     }
-    c.kill("op1");
+    // MSSP 1 dies; OP node 1 lives on and polls MSSP 2 instead.
     c.kill("mssp1");
+    net.enter_pin(prompts[0].0, &prompts[0].1).await;
+    let tokens = net.poll(&net.op2, "poll", &on1_poll, &c).await;
+    assert!(tokens["id_token"].is_string(), "{on1_poll}: {tokens}");
+    c.kill("op1");
     // The users answer (all but the one left to expire) while node 1 and MSSP 1 are dead.
-    for (m, prompt) in &prompts {
+    for (m, prompt) in &prompts[1..] {
         if *m != msisdns[4] {
             net.enter_pin(m, prompt).await;
         }
     }
 
-    // Poll: accepted by the dead node, polled on the survivor.
-    for id in [&on1_poll, &on2_poll] {
-        let tokens = net.poll(&net.op2, "poll", id, &c).await;
-        assert!(tokens["id_token"].is_string(), "{id}: {tokens}");
-    }
+    // Poll: accepted by the survivor.
+    let tokens = net.poll(&net.op2, "poll", &on2_poll, &c).await;
+    assert!(tokens["id_token"].is_string(), "{on2_poll}: {tokens}");
     // Ping: the survivor notifies; the client fetches its tokens there.
     for id in [&on1_ping, &on2_ping] {
         let ping = notify.wait(id, FLOW_LIMIT).await;
@@ -323,7 +327,15 @@ backchannel_client_notification_endpoint = "{notify}/push"
 
     // Node 2 took node 1's pending transactions over after their leases lapsed.
     let log2 = c.log("op2");
-    for id in [&on1_poll, &on1_ping, &on1_push] {
+    let log1 = c.log("op1");
+    assert!(
+        !log2
+            .lines()
+            .any(|l| l.contains(&format!("auth_req_id={on1_poll}")) && l.contains("taking over")),
+        "{on1_poll} was finished by node 1 itself"
+    );
+    assert!(log1.contains("MSSP unreachable"), "log:\n{log1}");
+    for id in [&on1_ping, &on1_push] {
         assert!(
             log2.lines()
                 .any(|l| l.contains("taking over") && l.contains(&format!("auth_req_id={id}"))),
@@ -345,7 +357,7 @@ backchannel_client_notification_endpoint = "{notify}/push"
             c.logs()
         );
     }
-    for id in [&on1_poll, &on1_ping, &on1_push] {
+    for id in [&on1_ping, &on1_push] {
         assert!(
             with(&log_m2, "retried request joins its transaction", id),
             "{id} not joined on MSSP 2; logs:\n{}",

@@ -61,6 +61,10 @@ pub enum ClientError {
     /// Connecting, sending or reading failed, or the call timed out.
     #[error("transport: {0}")]
     Transport(String),
+    /// No connection could be made to the MSSP (nor to any fallback): the
+    /// request was not sent.
+    #[error("transport: no MSSP could be connected to: {0}")]
+    Unreachable(String),
     /// An HTTP status without a decodable TS 102 204 body.
     #[error("HTTP {status} from the MSSP")]
     Http {
@@ -81,11 +85,14 @@ pub enum ClientError {
     Unexpected(&'static str),
 }
 
-/// A TS 102 204 client for one AP at one MSSP.
+/// A TS 102 204 client for one AP at one MSSP, with optional fallback MSSP
+/// URLs (nodes sharing the same transactions) tried in order when the MSSP
+/// cannot be connected to.
 #[derive(Clone)]
 pub struct MssClient {
     http: reqwest::Client,
     url: reqwest::Url,
+    fallbacks: Vec<reqwest::Url>,
     binding: Binding,
     ap_id: String,
     ap_pwd: String,
@@ -96,6 +103,14 @@ impl std::fmt::Debug for MssClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MssClient")
             .field("url", &self.url.as_str())
+            .field(
+                "fallbacks",
+                &self
+                    .fallbacks
+                    .iter()
+                    .map(|u| u.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("binding", &self.binding)
             .field("ap_id", &self.ap_id)
             .field("ap_pwd", &"<redacted>")
@@ -130,6 +145,7 @@ impl MssClient {
             http,
             binding: binding.unwrap_or_else(|| Binding::from_url(&url)),
             url,
+            fallbacks: Vec::new(),
             ap_id: ap_id.into(),
             ap_pwd: ap_pwd.into(),
             mssp_id: DEFAULT_MSSP_ID.into(),
@@ -140,6 +156,18 @@ impl MssClient {
     pub fn with_mssp_id(mut self, mssp_id: impl Into<String>) -> MssClient {
         self.mssp_id = mssp_id.into();
         self
+    }
+
+    /// MSSPs to try, in order, when the one before cannot be connected to
+    /// (MSSP nodes sharing their transactions, so a retried `AP_TransID`
+    /// joins its transaction and any node answers `MSS_StatusQuery`). Same
+    /// binding as the first URL.
+    pub fn with_fallbacks(mut self, urls: &[String]) -> Result<MssClient, ClientError> {
+        for url in urls {
+            let url = reqwest::Url::parse(url).map_err(|e| ClientError::Url(e.to_string()))?;
+            self.fallbacks.push(url);
+        }
+        Ok(self)
     }
 
     /// The binding in use.
@@ -166,13 +194,13 @@ impl MssClient {
         }
     }
 
-    fn endpoint(&self, op: Operation) -> reqwest::Url {
+    fn endpoint(&self, base: &reqwest::Url, op: Operation) -> reqwest::Url {
         let port = match op {
-            Operation::Signature => return self.url.clone(),
+            Operation::Signature => return base.clone(),
             Operation::StatusQuery => "MSS_StatusQueryPort",
             Operation::Receipt => "MSS_ReceiptPort",
         };
-        let mut url = self.url.clone();
+        let mut url = base.clone();
         if self.binding == Binding::Soap {
             if let Some(base) = url.path().strip_suffix("MSS_SignaturePort") {
                 let path = format!("{base}{port}");
@@ -182,9 +210,30 @@ impl MssClient {
         url
     }
 
-    /// Posts `message` and decodes the answer; a fault is an error.
+    /// Posts `message` to the MSSP, or to the first fallback that can be
+    /// connected to, and decodes the answer; a fault is an error.
     async fn call(
         &self,
+        op: Operation,
+        message: &MssMessage,
+        timeout: Duration,
+    ) -> Result<MssMessage, ClientError> {
+        let mut reasons = Vec::new();
+        for base in std::iter::once(&self.url).chain(&self.fallbacks) {
+            match self.call_at(base, op, message, timeout).await {
+                Err(ClientError::Unreachable(reason)) => {
+                    tracing::warn!(mssp = %base, %reason, "MSSP unreachable");
+                    reasons.push(reason);
+                }
+                answered => return answered,
+            }
+        }
+        Err(ClientError::Unreachable(reasons.join("; ")))
+    }
+
+    async fn call_at(
+        &self,
+        base: &reqwest::Url,
         op: Operation,
         message: &MssMessage,
         timeout: Duration,
@@ -195,7 +244,7 @@ impl MssClient {
         };
         let mut request = self
             .http
-            .post(self.endpoint(op))
+            .post(self.endpoint(base, op))
             .timeout(timeout)
             .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body);
@@ -204,7 +253,13 @@ impl MssClient {
             request = request.header("SOAPAction", "\"\"");
         }
         let transport = |e: reqwest::Error| ClientError::Transport(e.to_string());
-        let mut response = request.send().await.map_err(transport)?;
+        let mut response = request.send().await.map_err(|e| {
+            if e.is_connect() {
+                ClientError::Unreachable(e.to_string())
+            } else {
+                transport(e)
+            }
+        })?;
         let status = response.status();
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
@@ -304,17 +359,17 @@ mod tests {
         .unwrap();
         assert_eq!(soap.binding(), Binding::Soap);
         assert_eq!(
-            soap.endpoint(Operation::StatusQuery).path(),
+            soap.endpoint(&soap.url, Operation::StatusQuery).path(),
             "/soap/services/MSS_StatusQueryPort"
         );
         assert_eq!(
-            soap.endpoint(Operation::Receipt).path(),
+            soap.endpoint(&soap.url, Operation::Receipt).path(),
             "/soap/services/MSS_ReceiptPort"
         );
         let rest = MssClient::new("http://127.0.0.1:8082/rest/service", None, "ap", "pwd").unwrap();
         assert_eq!(rest.binding(), Binding::Json);
         assert_eq!(
-            rest.endpoint(Operation::StatusQuery).path(),
+            rest.endpoint(&rest.url, Operation::StatusQuery).path(),
             "/rest/service"
         );
         assert!(!format!("{rest:?}").contains("pwd\""));

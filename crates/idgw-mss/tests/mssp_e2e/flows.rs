@@ -199,3 +199,32 @@ async fn duplicate_ap_trans_id_and_unknown_mssp_trans_id() {
         );
     }
 }
+
+/// An MSSP that refuses connections is skipped for the next fallback, on every call; a
+/// client with nothing reachable says so.
+#[tokio::test]
+async fn unreachable_mssp_falls_over_to_the_next() {
+    let h = Harness::start().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    for binding in BINDINGS {
+        let dead = h
+            .url(binding)
+            .replace(h.base.trim_start_matches("http://"), &closed.to_string());
+        let client = MssClient::new(&dead, Some(binding), AP_ID, AP_PWD).unwrap();
+        let alone = auth(&client, APPROVE, true, "dead", 5.0).await;
+        assert!(
+            matches!(&alone, ClientOutcome::Failed(r) if r.contains("no MSSP could be connected")),
+            "{alone:?}"
+        );
+        let client = client.with_fallbacks(&[h.url(binding)]).unwrap();
+        let outcome = auth(&client, APPROVE, true, "fallback", 10.0).await;
+        assert_eq!(
+            outcome,
+            ClientOutcome::Approved { pin: true },
+            "{binding:?}"
+        );
+    }
+}

@@ -144,27 +144,38 @@ async fn send_challenge(
 
 // --- OTA platform -> MSSP ---------------------------------------------------------------
 
-/// The OTA platform's MO sink when the MSSP runs in another process.
+/// The OTA platform's MO sink when the MSSP runs in another process (or several MSSP nodes,
+/// tried in order while they cannot be connected to).
 pub struct HttpMssp {
-    base: String,
+    bases: Vec<String>,
     http: reqwest::Client,
 }
 
 impl HttpMssp {
-    /// `base`: the MSSP's origin, e.g. `http://127.0.0.1:8082`.
-    pub fn new(base: &str) -> HttpMssp {
+    /// `bases`: the MSSP nodes' origins, e.g. `http://127.0.0.1:8082`, in order of preference.
+    pub fn new(bases: &[String]) -> HttpMssp {
         HttpMssp {
-            base: base.trim_end_matches('/').to_string(),
+            bases: bases
+                .iter()
+                .map(|b| b.trim_end_matches('/').to_string())
+                .collect(),
             http: http(),
         }
     }
 
     async fn post(&self, path: &str, body: &impl Serialize) {
-        let url = format!("{}{path}", self.base);
-        match self.http.post(&url).json(body).send().await {
-            Ok(r) if r.status().is_success() => {}
-            Ok(r) => tracing::warn!(status = %r.status(), "MSSP refused {path}"),
-            Err(e) => tracing::warn!(error = %e, "MSSP unreachable for {path}"),
+        for base in &self.bases {
+            let url = format!("{base}{path}");
+            match self.http.post(&url).json(body).send().await {
+                Ok(r) if r.status().is_success() => {}
+                Ok(r) => tracing::warn!(status = %r.status(), mssp = %base, "MSSP refused {path}"),
+                Err(e) if e.is_connect() => {
+                    tracing::warn!(error = %e, mssp = %base, "MSSP unreachable for {path}");
+                    continue;
+                }
+                Err(e) => tracing::warn!(error = %e, mssp = %base, "MSSP failed {path}"),
+            }
+            return;
         }
     }
 }

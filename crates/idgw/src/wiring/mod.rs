@@ -27,6 +27,8 @@ pub fn authenticator(
     let (ap_id, ap_pwd) = components::ap_credentials(config);
     let url = components::mssp_url(config);
     let client = idgw_mss::client::MssClient::new(&url, None, ap_id, ap_pwd)
-        .with_context(|| format!("bad [mssp] url {url}"))?;
+        .with_context(|| format!("bad [mssp] url {url}"))?
+        .with_fallbacks(&config.mssp.fallback_urls)
+        .context("bad [mssp] fallback_urls")?;
     Ok(Arc::new(mssp_auth::MsspAuthenticator::new(client, tracer)))
 }

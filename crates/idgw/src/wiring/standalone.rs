@@ -47,18 +47,22 @@ pub async fn mssp_service(
 }
 
 /// The OTA platform with its API on `listen.ota`, handing MO answers to the MSSP at the
-/// origin of `[mssp] url`.
+/// origin of `[mssp] url` (or, when it cannot be connected to, of the first
+/// `fallback_urls` that can).
 pub async fn ota_service(
     config: &Config,
     store: Arc<dyn idgw_store::Store>,
     hops: Trace,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let mssp = origin(&components::mssp_url(config))?;
+    let mut mssps = vec![origin(&components::mssp_url(config))?];
+    for url in &config.mssp.fallback_urls {
+        mssps.push(origin(url)?);
+    }
     let (platform, deliveries) = start_ota(config, store, hops, shutdown.clone());
-    run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssp)));
+    run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssps)));
     components::serve_http("OTA", config.listen.ota, links::ota_api(platform), shutdown).await?;
-    tracing::info!(listen = %config.listen.ota, mssp = %mssp, "OTA platform running");
+    tracing::info!(listen = %config.listen.ota, mssp = ?mssps, "OTA platform running");
     Ok(())
 }
 
