@@ -2,6 +2,7 @@
 //! [`MsspError`] answers with one TS 102 204 status (clause 6.2.8), sent to
 //! the AP as a fault (clause 9) by the binding in use.
 
+use super::registry::AppletKeysError;
 use super::store::TransactionStoreError;
 use crate::{MssFault, StatusCode};
 
@@ -59,6 +60,10 @@ pub enum MsspError {
     /// full); the reason is logged, not sent.
     #[error(transparent)]
     Storage(#[from] TransactionStoreError),
+    /// 900 INTERNAL_ERROR: the applet key lookup failed; the reason is
+    /// logged, not sent.
+    #[error(transparent)]
+    Keys(#[from] AppletKeysError),
 }
 
 impl MsspError {
@@ -76,14 +81,16 @@ impl MsspError {
             MsspError::UnsupportedProfile => StatusCode::UnsupportedProfile,
             MsspError::UserBusy => StatusCode::PbSignatureProcess,
             MsspError::Ended(code) => *code,
-            MsspError::Internal(_) | MsspError::Storage(_) => StatusCode::InternalError,
+            MsspError::Internal(_) | MsspError::Storage(_) | MsspError::Keys(_) => {
+                StatusCode::InternalError
+            }
         }
     }
 
     /// The fault sent to the AP. Internal reasons are not disclosed.
     pub fn to_fault(&self) -> MssFault {
         let detail = match self {
-            MsspError::Internal(_) | MsspError::Storage(_) => {
+            MsspError::Internal(_) | MsspError::Storage(_) | MsspError::Keys(_) => {
                 self.status().default_message().to_owned()
             }
             MsspError::Ended(code) => code.default_message().to_owned(),

@@ -65,7 +65,7 @@ mod txn;
 mod tests;
 
 pub use error::{MsspError, OtaError};
-pub use registry::{ApRegistry, AppletKeys, MemoryAppletKeys};
+pub use registry::{ApRegistry, AppletKeys, AppletKeysError, MemoryAppletKeys};
 pub use store::{
     Insertion, Millis, MsspTransaction, MsspTransactions, Outcome, TransactionStoreError,
 };
@@ -338,7 +338,7 @@ impl Mssp {
             Ok(_) => {
                 tracing::debug!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, "answered")
             }
-            Err(e @ MsspError::Storage(_)) => {
+            Err(e @ (MsspError::Storage(_) | MsspError::Keys(_))) => {
                 tracing::error!(ap_id = %ap.ap_id, ap_trans_id = %ap.ap_trans_id, request = name, error = %e, "request failed")
             }
             Err(e) => {
@@ -444,7 +444,7 @@ impl Mssp {
         answer: &[u8],
         now: Instant,
     ) -> Result<AnswerDisposition, MsspError> {
-        let Some(key) = self.keys.key(msisdn) else {
+        let Some(key) = self.keys.key(msisdn).await? else {
             tracing::warn!(msisdn, "applet answer for an unknown MSISDN ignored");
             return Ok(AnswerDisposition::UnknownUser);
         };

@@ -12,12 +12,26 @@ use sha2::{Digest, Sha256};
 use super::MsspError;
 use crate::applet::AppletKey;
 
+/// Why an applet key could not be looked up (900 INTERNAL_ERROR; the reason
+/// is logged, not sent, and never contains a key).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppletKeysError {
+    /// The key storage could not be reached or refused the lookup.
+    #[error("applet key storage failed: {0}")]
+    Unavailable(String),
+    /// A stored key is not a valid applet key.
+    #[error("corrupt applet key of {0}")]
+    Corrupt(String),
+}
+
 /// Where the MSSP finds a subscriber's applet key (shared with the SIM).
-/// The store and the SIM simulator implement it; `None` means the MSISDN is
-/// not a subscriber (105 UNKNOWN_CLIENT).
+/// `Ok(None)` means the MSISDN is not a subscriber (105 UNKNOWN_CLIENT).
+/// Implementations backed by a database are asked on every request, so a
+/// subscriber provisioned while the MSSP runs is known at once.
+#[async_trait::async_trait]
 pub trait AppletKeys: Send + Sync {
     /// The applet key of `msisdn` (international format, no `+`).
-    fn key(&self, msisdn: &str) -> Option<AppletKey>;
+    async fn key(&self, msisdn: &str) -> Result<Option<AppletKey>, AppletKeysError>;
 }
 
 /// Applet keys held in memory: for tests, demos and small setups.
@@ -38,9 +52,10 @@ impl MemoryAppletKeys {
     }
 }
 
+#[async_trait::async_trait]
 impl AppletKeys for MemoryAppletKeys {
-    fn key(&self, msisdn: &str) -> Option<AppletKey> {
-        self.keys.get(msisdn).cloned()
+    async fn key(&self, msisdn: &str) -> Result<Option<AppletKey>, AppletKeysError> {
+        Ok(self.keys.get(msisdn).cloned())
     }
 }
 

@@ -108,7 +108,7 @@ impl Mssp {
         let time_out = self.time_out(req.time_out)?;
         let text = display_text(req)?;
         let msisdn = req.mobile_user.msisdn.as_str();
-        let key = self.keys.key(msisdn).ok_or(MsspError::UnknownUser)?;
+        let key = self.keys.key(msisdn).await?.ok_or(MsspError::UnknownUser)?;
         let fingerprint = fingerprint(req, profile);
         let ap = &req.header.ap_info;
 
