@@ -2,8 +2,9 @@
 //! store named by the configuration, also while a server runs on it.
 
 use crate::client_options::ClientOptions;
-use crate::config::Config;
+use crate::config::{Config, Subscriber};
 use crate::serve::open_store;
+use crate::wiring::provision::card_for;
 use crate::ConfigArg;
 use anyhow::Context;
 use clap::Subcommand;
@@ -148,6 +149,9 @@ pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
                     idgw_oidc::now_ms(),
                 )
                 .await?;
+            // Its SIM card: OTA keys and applet key generated once and kept in the store,
+            // where the running OTA platform, MSSP and SIM simulator find them.
+            card_for(&*store, &Subscriber::with_defaults(&msisdn), &msisdn).await?;
             println!("provisioned subscriber {msisdn}");
         }
         SubscriberCommand::List(config) => {

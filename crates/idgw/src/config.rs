@@ -140,6 +140,23 @@ fn enabled() -> bool {
     true
 }
 
+impl Subscriber {
+    /// A subscriber known only by its MSISDN: what `idgw subscriber add` provisions and what
+    /// a running SIM simulator assumes for a card it finds in the store (PIN 1234, manual
+    /// handset, generated keys).
+    pub fn with_defaults(msisdn: impl Into<String>) -> Subscriber {
+        Subscriber {
+            msisdn: msisdn.into(),
+            pin: None,
+            handset: default_handset(),
+            handset_delay_ms: 0,
+            ota_keys: None,
+            user_code: None,
+            mc_enabled: enabled(),
+        }
+    }
+}
+
 fn default_handset() -> String {
     "manual".into()
 }

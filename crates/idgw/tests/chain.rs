@@ -221,3 +221,36 @@ async fn cancel_and_unreachable_end_the_transaction() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_subscriber_added_while_serve_runs_authenticates_at_once() {
+    let s = Server::start("added", CONFIG).await;
+    // Provisioned with the CLI on the same store, after the chain started: the OP learns the
+    // subscriber, the OTA platform and the MSSP its card's keys, the SIM simulator its SIM.
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_idgw"));
+    common::idgw_env(&mut add);
+    let out = add
+        .args(["subscriber", "add", "+447700900009", "--config"])
+        .arg(&s.config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let id = start_auth(&s, "447700900009", &[]).await;
+    let prompt = s.prompt("447700900009").await;
+    let (status, _) = s
+        .answer(
+            "447700900009",
+            prompt["id"].as_str().unwrap(),
+            json!({ "pin": "1234" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, tokens) = s.poll_until_done(CLIENT, &id).await;
+    assert_eq!(status, 200, "{tokens}\n{}", s.log());
+    assert!(tokens["id_token"].is_string());
+}

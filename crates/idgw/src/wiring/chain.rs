@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::wiring::components::{provision, start_sims, start_smsc};
+use crate::wiring::provision::learn_sim;
 use crate::wiring::standalone;
 use crate::wiring::tracer::Tracer;
 use idgw_sim::SimFarm;
@@ -15,14 +16,26 @@ use idgw_store::Store;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
-/// The SMSC simulator's radio towards the simulated handsets.
-struct FarmLink(SimFarm);
+/// The SMSC simulator's radio towards the simulated handsets. An SMS for an MSISDN the farm
+/// does not hold is refused, and the farm looks for its card in the store meanwhile: the
+/// SMSC's next retry reaches the SIM of a subscriber provisioned after `serve` started.
+struct FarmLink {
+    farm: SimFarm,
+    store: Arc<dyn Store>,
+}
 
 impl HandsetLink for FarmLink {
     fn deliver(&self, msisdn: &str, sms_deliver: Vec<u8>) -> Result<(), smsc_sim::Unreachable> {
-        self.0
-            .deliver(msisdn, sms_deliver)
-            .map_err(|_| smsc_sim::Unreachable)
+        let result = self.farm.deliver(msisdn, sms_deliver);
+        if result.is_err() && self.farm.view(msisdn).is_none() {
+            let (farm, store, msisdn) = (self.farm.clone(), self.store.clone(), msisdn.to_string());
+            tokio::spawn(async move {
+                if let Err(e) = learn_sim(&*store, &farm, &msisdn).await {
+                    tracing::error!(msisdn, error = %e, "SIM not learnt from the store");
+                }
+            });
+        }
+        result.map_err(|_| smsc_sim::Unreachable)
     }
 }
 
@@ -36,7 +49,7 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let hops = tracer.hook();
     // Cards first: the OTA platform, the MSSP and the SIMs share their keys.
-    let subscribers = provision(config, &*store).await?;
+    let sims = provision(config, &*store).await?;
     let (mo_tx, mo_rx) = mpsc::channel::<MoSms>(1024);
     let radio = move |from: &str, tpdu: Vec<u8>| {
         if mo_tx
@@ -51,7 +64,7 @@ pub async fn start(
     };
     let farm = start_sims(
         config,
-        subscribers.sims,
+        sims,
         Arc::new(radio),
         hops.clone(),
         |_| axum::Router::new(),
@@ -60,7 +73,10 @@ pub async fn start(
     .await?;
     start_smsc(
         config,
-        Arc::new(FarmLink(farm)),
+        Arc::new(FarmLink {
+            farm,
+            store: store.clone(),
+        }),
         mo_rx,
         hops.clone(),
         shutdown.clone(),
@@ -69,7 +85,7 @@ pub async fn start(
 
     // The MSSP and the OTA platform talk over their HTTP link, as in separate processes.
     standalone::ota_service(config, store.clone(), hops.clone(), shutdown.clone()).await?;
-    standalone::mssp_service(config, store, subscribers.applet_keys, hops, shutdown).await?;
+    standalone::mssp_service(config, store, hops, shutdown).await?;
     tracing::info!(smsc = %config.listen.smsc, handset = %config.listen.handset, mssp = %config.listen.mssp, "SIM authentication chain running");
     Ok(())
 }

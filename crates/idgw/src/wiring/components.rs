@@ -3,13 +3,13 @@
 //! How the components reach each other is the caller's choice.
 
 use crate::config::Config;
+use crate::wiring::applet_keys::StoreAppletKeys;
 use crate::wiring::mssp_store::StoreMsspTransactions;
 use crate::wiring::provision::{card_for, sim_config};
 use crate::wiring::store_adapters::{StoreCards, StoreCounters};
 use anyhow::Context;
 use axum::Router;
-use idgw_mss::applet::AppletKey;
-use idgw_mss::mssp::{ApRegistry, MemoryAppletKeys, Mssp, MsspConfig, OtaPlatform as MssOta};
+use idgw_mss::mssp::{ApRegistry, Mssp, MsspConfig, OtaPlatform as MssOta};
 use idgw_ota::platform::{MoSink, OtaPlatform, PlatformConfig};
 use idgw_sim::{FarmConfig, Radio, SimFarm};
 use idgw_smpp::esme::EsmeConfig;
@@ -53,15 +53,12 @@ pub async fn serve_http(
     Ok(())
 }
 
-/// What provisioning the configured subscribers yields: the MSSP's applet keys and the
-/// simulated SIMs, sharing their keys with the OTA card database in the store.
-pub struct Subscribers {
-    pub applet_keys: MemoryAppletKeys,
-    pub sims: Vec<idgw_sim::SubscriberConfig>,
-}
-
-pub async fn provision(config: &Config, store: &dyn Store) -> anyhow::Result<Subscribers> {
-    let mut applet_keys = MemoryAppletKeys::new();
+/// Provisions the configured subscribers' cards in the store (where the OTA platform and the
+/// MSSP find their keys) and returns their simulated SIMs, with the same keys.
+pub async fn provision(
+    config: &Config,
+    store: &dyn Store,
+) -> anyhow::Result<Vec<idgw_sim::SubscriberConfig>> {
     let mut sims = Vec::new();
     for subscriber in &config.subscribers {
         let msisdn = idgw_oidc::hint::normalize_msisdn(&subscriber.msisdn).with_context(|| {
@@ -71,13 +68,9 @@ pub async fn provision(config: &Config, store: &dyn Store) -> anyhow::Result<Sub
             )
         })?;
         let card = card_for(store, subscriber, &msisdn).await?;
-        applet_keys.insert(
-            msisdn,
-            AppletKey::from_slice(&card.applet_key).context("applet key")?,
-        );
         sims.push(sim_config(&card, subscriber)?);
     }
-    Ok(Subscribers { applet_keys, sims })
+    Ok(sims)
 }
 
 pub fn short_code(config: &Config) -> String {
@@ -204,11 +197,11 @@ pub fn run_ota(
 }
 
 /// The MSSP (ETSI TS 102 204) accepting the configured AP, sending challenges through `ota`,
-/// its transactions in `store` (shared by every MSSP node on it).
+/// its transactions and the applet keys of the cards in `store` (shared by every MSSP node on
+/// it, and read on a miss, so subscribers provisioned while it runs are known at once).
 pub fn mssp(
     config: &Config,
     store: Arc<dyn Store>,
-    applet_keys: MemoryAppletKeys,
     ota: Arc<dyn MssOta>,
     hops: Trace,
 ) -> Arc<Mssp> {
@@ -217,7 +210,7 @@ pub fn mssp(
         Mssp::new(
             MsspConfig::default(),
             ApRegistry::new().with(ap_id, &ap_pwd),
-            Arc::new(applet_keys),
+            Arc::new(StoreAppletKeys::new(store.clone())),
             ota,
         )
         .with_transactions(Arc::new(StoreMsspTransactions(store)))

@@ -11,6 +11,7 @@
 //!
 //! All of these listen on loopback only (checked by the configuration).
 
+use crate::wiring::provision::learn_sim;
 use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,6 +24,7 @@ use idgw_ota::platform::{MoSink, OtaPlatform};
 use idgw_ota::Tar;
 use idgw_sim::{Radio, SimFarm};
 use idgw_smpp::smsc_sim::{self, HandsetLink, MoSms};
+use idgw_store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -331,17 +333,30 @@ impl Radio for HttpRadio {
     }
 }
 
-/// The handsets' radio endpoint: MT SMS from a remote SMSC simulator.
-pub fn sim_radio(farm: SimFarm) -> Router {
+/// The handsets' radio endpoint: MT SMS from a remote SMSC simulator. An SMS for an MSISDN
+/// the farm does not hold yet finds its SIM through the card in `store` (a subscriber
+/// provisioned after the simulator started).
+pub fn sim_radio(farm: SimFarm, store: Arc<dyn Store>) -> Router {
     Router::new()
         .route("/radio/v1/mt", post(mt_sms))
-        .with_state(farm)
+        .with_state((farm, store))
 }
 
-async fn mt_sms(State(farm): State<SimFarm>, Json(t): Json<Tpdu>) -> StatusCode {
+async fn mt_sms(
+    State((farm, store)): State<(SimFarm, Arc<dyn Store>)>,
+    Json(t): Json<Tpdu>,
+) -> StatusCode {
     let Ok(tpdu) = unb64(&t.tpdu) else {
         return StatusCode::BAD_REQUEST;
     };
+    match learn_sim(&*store, &farm, &t.msisdn).await {
+        Ok(true) => {}
+        Ok(false) => return StatusCode::SERVICE_UNAVAILABLE,
+        Err(e) => {
+            tracing::error!(msisdn = %t.msisdn, error = %e, "SIM not learnt from the store");
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+    }
     match farm.deliver(&t.msisdn, tpdu) {
         Ok(()) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -2,6 +2,7 @@
 //! authentication chain behind it. The shipped binary wires only the real chain: the OP
 //! reaches the MSSP over ETSI TS 102 204.
 
+pub mod applet_keys;
 pub mod chain;
 pub mod components;
 pub mod links;

@@ -5,6 +5,7 @@
 
 use crate::config::{Secret, Subscriber};
 use anyhow::{bail, Context};
+use idgw_sim::{ConfigError, SimFarm};
 use idgw_store::{CardRow, Store};
 use serde_json::json;
 
@@ -104,4 +105,25 @@ pub fn sim_config(
             card.msisdn
         )
     })
+}
+
+/// Inserts into `farm` the SIM of `msisdn` when the store holds its card but the farm does not
+/// (the card was provisioned after the simulator started, e.g. by `idgw subscriber add` or on
+/// another node), with the PIN and handset of [`Subscriber::with_defaults`]. Returns whether
+/// the farm holds that SIM now.
+pub async fn learn_sim(store: &dyn Store, farm: &SimFarm, msisdn: &str) -> anyhow::Result<bool> {
+    if farm.view(msisdn).is_some() {
+        return Ok(true);
+    }
+    let Some(card) = store.card(msisdn).await? else {
+        return Ok(false);
+    };
+    match farm.provision(sim_config(&card, &Subscriber::with_defaults(msisdn))?) {
+        // Another delivery learnt it meanwhile.
+        Ok(()) | Err(ConfigError::Duplicate(_)) => {
+            tracing::info!(msisdn, "SIM of a card provisioned in the store inserted");
+            Ok(true)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot provision SIM {msisdn}")),
+    }
 }

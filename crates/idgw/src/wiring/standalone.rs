@@ -28,7 +28,6 @@ pub enum Component {
 pub async fn mssp_service(
     config: &Config,
     store: Arc<dyn idgw_store::Store>,
-    applet_keys: idgw_mss::mssp::MemoryAppletKeys,
     hops: Trace,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
@@ -38,7 +37,7 @@ pub async fn mssp_service(
         .clone()
         .unwrap_or_else(|| format!("http://{}", config.listen.ota));
     let ota = Arc::new(HttpOta::new(&ota_url));
-    let mssp = components::mssp(config, store, applet_keys, ota, hops);
+    let mssp = components::mssp(config, store, ota, hops);
     let router = idgw_mss::mssp::http::router(mssp.clone())
         .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
     components::serve_http("MSSP", config.listen.mssp, router, shutdown).await?;
@@ -80,15 +79,9 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
     let hops = Trace::default();
     match component {
         Component::Mssp => {
-            let subscribers = provision(&config, &*store).await?;
-            mssp_service(
-                &config,
-                store,
-                subscribers.applet_keys,
-                hops,
-                shutdown.clone(),
-            )
-            .await?;
+            // Cards of the configured subscribers; the MSSP reads applet keys from the store.
+            provision(&config, &*store).await?;
+            mssp_service(&config, store, hops, shutdown.clone()).await?;
         }
         Component::Ota => ota_service(&config, store, hops, shutdown.clone()).await?,
         Component::SmscSim => {
@@ -116,7 +109,7 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
             tracing::info!(smpp = %config.listen.smsc, radio = %config.listen.radio, "SMSC simulator running");
         }
         Component::Sim => {
-            let subscribers = provision(&config, &*store).await?;
+            let sims = provision(&config, &*store).await?;
             let smsc = config
                 .sim
                 .smsc_url
@@ -124,10 +117,10 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
                 .unwrap_or_else(|| format!("http://{}", config.listen.radio));
             start_sims(
                 &config,
-                subscribers.sims,
+                sims,
                 Arc::new(HttpRadio::new(&smsc)),
                 hops,
-                links::sim_radio,
+                |farm| links::sim_radio(farm, store),
                 shutdown.clone(),
             )
             .await?;
