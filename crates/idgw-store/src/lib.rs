@@ -11,6 +11,8 @@ mod mssp;
 mod postgres;
 mod rows;
 mod sqlite;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use model::*;
 pub use postgres::PostgresStore;

@@ -10,8 +10,9 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::cluster::{Cluster, Database, Notifications};
+use common::cluster::{Cluster, Notifications};
 use common::free_port;
+use idgw_store::testing::ScratchDatabase;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,7 +33,7 @@ struct Run {
 /// `nodes` OTA nodes (all OTA nodes bound with one account), one database.
 async fn start(
     nodes: usize,
-    db: &Database,
+    db: &ScratchDatabase,
     subscribers: u64,
     notify: &str,
 ) -> (Cluster, Vec<String>) {
@@ -164,7 +165,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn measure(nodes: usize, run: &Run) {
-    let Some(db) = Database::create("flows bench").await else {
+    let Some(db) = ScratchDatabase::create("flows bench").await else {
         return;
     };
     let notify = Arc::new(Notifications::start().await);

@@ -13,8 +13,9 @@
 
 mod common;
 
-use common::cluster::{Cluster, Database, Notifications};
+use common::cluster::{Cluster, Notifications};
 use common::free_port;
+use idgw_store::testing::ScratchDatabase;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -138,7 +139,7 @@ fn subscribers(msisdns: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_op_and_mssp_nodes_survive_the_death_of_one() {
-    let Some(db) = Database::create("multi-node test").await else {
+    let Some(db) = ScratchDatabase::create("multi-node test").await else {
         return;
     };
     let notify = Notifications::start().await;

@@ -677,7 +677,7 @@ pub async fn code_redeems_once_and_replay_revokes(s: &dyn Store) {
 pub struct TestStore {
     pub store: std::sync::Arc<dyn Store>,
     /// The scratch PostgreSQL database to drop afterwards.
-    pub scratch: Option<postgres::Scratch>,
+    pub scratch: Option<crate::testing::ScratchDatabase>,
 }
 
 impl TestStore {

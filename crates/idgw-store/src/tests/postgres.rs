@@ -1,94 +1,18 @@
 //! The store suite against a real PostgreSQL, plus what only several nodes can get wrong:
 //! concurrent outbox claims, counters, compare-and-set and migrations.
 //!
-//! `IDGW_TEST_POSTGRES_URL` names an admin URL (`scripts/postgres.sh start` prints one).
-//! Each case runs in a fresh database created through it and dropped afterwards, so cases
-//! run in parallel. Unset, the cases say they were skipped; set but unreachable, they fail.
+//! Each case runs in its own [`ScratchDatabase`] on the server named by
+//! `IDGW_TEST_POSTGRES_URL`, so cases run in parallel; unset, the cases say they were skipped.
 
 use super::{backend_tests, finish, mssp_txn, tx, TestStore};
+use crate::testing::ScratchDatabase;
 use crate::{MsspInsert, NewNotification, Store, StoreError, TxState};
 use sqlx::{Connection, PgConnection};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-const ENV: &str = "IDGW_TEST_POSTGRES_URL";
-
-/// A database created for one test case.
-pub struct Scratch {
-    admin: String,
-    name: String,
-}
-
-impl Scratch {
-    /// Creates a database with a name no other case (or test process) uses, or `None` with a
-    /// note when no server was given.
-    async fn create() -> Option<Scratch> {
-        let admin = match std::env::var(ENV) {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                println!("SKIPPED: set {ENV} (scripts/postgres.sh start)");
-                return None;
-            }
-        };
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "t_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut conn = PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("{ENV} is set but PostgreSQL is unreachable: {e}"));
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("CREATE DATABASE");
-        conn.close().await.ok();
-        Some(Scratch { admin, name })
-    }
-
-    fn url(&self) -> String {
-        with_database(&self.admin, &self.name)
-    }
-
-    pub async fn drop_database(self) {
-        let mut conn = PgConnection::connect(&self.admin)
-            .await
-            .expect("admin connection");
-        // FORCE ends the pool's connections, still open in the background.
-        sqlx::raw_sql(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .execute(&mut conn)
-            .await
-            .expect("DROP DATABASE");
-        conn.close().await.ok();
-    }
-}
-
-/// `url` with its database (the path) replaced by `name`, keeping any query string.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let path = base[authority..]
-        .find('/')
-        .map_or(base.len(), |i| authority + i);
-    let mut out = format!("{}/{name}", &base[..path]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
 async fn open() -> Option<TestStore> {
-    let scratch = Scratch::create().await?;
+    let scratch = ScratchDatabase::create("PostgreSQL store case").await?;
     let store = crate::open(&scratch.url())
         .await
         .expect("open PostgresStore");
@@ -99,18 +23,6 @@ async fn open() -> Option<TestStore> {
 }
 
 backend_tests!(open());
-
-#[test]
-fn database_replaced_in_url() {
-    assert_eq!(
-        with_database("postgres://u:p@127.0.0.1:5432/postgres", "t_1"),
-        "postgres://u:p@127.0.0.1:5432/t_1"
-    );
-    assert_eq!(
-        with_database("postgresql://h?sslmode=disable", "t_1"),
-        "postgresql://h/t_1?sslmode=disable"
-    );
-}
 
 /// Finishes `n` transactions, each with a notification due at `now`.
 async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
@@ -371,7 +283,7 @@ async fn concurrent_mssp_transactions() {
 /// the others find the schema in place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_migrations() {
-    let Some(scratch) = Scratch::create().await else {
+    let Some(scratch) = ScratchDatabase::create("concurrent_migrations").await else {
         return;
     };
     let url = scratch.url();

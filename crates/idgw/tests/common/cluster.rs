@@ -1,72 +1,14 @@
 //! Several `idgw` processes (one component or node each) sharing one configuration file and
 //! one store, with per-process `IDGW_` overrides (e.g. a second OP node's listeners), and a
-//! fresh PostgreSQL database per run on the throwaway cluster of `scripts/postgres.sh`.
+//! fresh PostgreSQL database per run (`idgw_store::testing::ScratchDatabase`).
 //! Every process is killed when the [`Cluster`] is dropped.
 #![allow(dead_code)]
 
-use sqlx::{Connection, PgConnection};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// The admin URL of the throwaway cluster.
-pub const POSTGRES_ENV: &str = "IDGW_TEST_POSTGRES_URL";
-
-/// A database created for one run and dropped afterwards.
-pub struct Database {
-    admin: String,
-    pub name: String,
-}
-
-impl Database {
-    /// A database with a name nobody else uses, or `None` (with a note) when
-    /// [`POSTGRES_ENV`] is unset.
-    pub async fn create(what: &str) -> Option<Database> {
-        let Some(admin) = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty()) else {
-            use std::io::Write;
-            let line = format!("SKIPPED {what}: set {POSTGRES_ENV} (scripts/postgres.sh start)\n");
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
-            return None;
-        };
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!(
-            "n_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut conn = PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("CREATE DATABASE");
-        conn.close().await.ok();
-        Some(Database { admin, name })
-    }
-
-    /// The URL of this database (the admin URL with another path).
-    pub fn url(&self) -> String {
-        let mut url = url::Url::parse(&self.admin).expect("admin URL");
-        url.set_path(&self.name);
-        url.to_string()
-    }
-
-    pub async fn drop_database(self) {
-        let mut conn = PgConnection::connect(&self.admin)
-            .await
-            .expect("admin connection");
-        sqlx::raw_sql(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .execute(&mut conn)
-            .await
-            .expect("DROP DATABASE");
-        conn.close().await.ok();
-    }
-}
+use idgw_store::testing::POSTGRES_ENV;
 
 struct Process {
     name: String,
