@@ -53,6 +53,22 @@ async fn start_auth(s: &Server, msisdn: &str, extra: &[(&str, &str)]) -> String 
     ack["auth_req_id"].as_str().unwrap().to_string()
 }
 
+/// The user of `msisdn` enters PIN 1234 at `prompt`; the client then gets its tokens.
+async fn approve(s: &Server, msisdn: &str, prompt: &Value, auth_req_id: &str) -> Value {
+    let (status, _) = s
+        .answer(
+            msisdn,
+            prompt["id"].as_str().unwrap(),
+            json!({ "pin": "1234" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, tokens) = s.poll_until_done(CLIENT, auth_req_id).await;
+    assert_eq!(status, 200, "{tokens}\n{}", s.log());
+    assert!(tokens["id_token"].is_string());
+    tokens
+}
+
 #[tokio::test]
 async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
     let s = Server::start("approve", CONFIG).await;
@@ -64,17 +80,7 @@ async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
         text.contains("Example Bank") && text.contains("TX-42"),
         "the SIM shows who asks and the binding message: {text}"
     );
-    let (status, _) = s
-        .answer(
-            "447700900001",
-            prompt["id"].as_str().unwrap(),
-            json!({ "pin": "1234" }),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, tokens) = s.poll_until_done(CLIENT, &id).await;
-    assert_eq!(status, 200, "{tokens}\n{}", s.log());
-    assert!(tokens["id_token"].is_string());
+    let tokens = approve(&s, "447700900001", &prompt, &id).await;
     let info = s
         .http
         .get(format!("{}/userinfo", s.op))
@@ -242,15 +248,5 @@ async fn a_subscriber_added_while_serve_runs_authenticates_at_once() {
 
     let id = start_auth(&s, "447700900009", &[]).await;
     let prompt = s.prompt("447700900009").await;
-    let (status, _) = s
-        .answer(
-            "447700900009",
-            prompt["id"].as_str().unwrap(),
-            json!({ "pin": "1234" }),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, tokens) = s.poll_until_done(CLIENT, &id).await;
-    assert_eq!(status, 200, "{tokens}\n{}", s.log());
-    assert!(tokens["id_token"].is_string());
+    approve(&s, "447700900009", &prompt, &id).await;
 }
