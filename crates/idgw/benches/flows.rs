@@ -9,6 +9,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../../idgw-oidc/benches/common/latency.rs"]
+mod latency;
 
 use common::cluster::{Cluster, Notifications};
 use common::free_port;
@@ -156,14 +158,6 @@ async fn flow(
     Ok(started.elapsed())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 async fn measure(nodes: usize, run: &Run) {
     let Some(db) = ScratchDatabase::create("flows bench").await else {
         return;
@@ -210,8 +204,8 @@ async fn measure(nodes: usize, run: &Run) {
         }
     }
     let elapsed = began.elapsed();
-    latencies.sort_unstable();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let summary = latency::Summary::of(&mut latencies);
+    let ms = latency::ms;
     println!(
         "{nodes} OP node(s), {} OTA node(s), PostgreSQL: {} flows ok, {} failed in {:.1} s = {:.1} flows/s; latency ms p50 {:.0}, p90 {:.0}, p99 {:.0}, max {:.0} (concurrency {})",
         nodes,
@@ -219,10 +213,10 @@ async fn measure(nodes: usize, run: &Run) {
         failures.len(),
         elapsed.as_secs_f64(),
         latencies.len() as f64 / elapsed.as_secs_f64(),
-        ms(percentile(&latencies, 50.0)),
-        ms(percentile(&latencies, 90.0)),
-        ms(percentile(&latencies, 99.0)),
-        ms(latencies.last().copied().unwrap_or_default()),
+        ms(summary.p50),
+        ms(summary.p90),
+        ms(summary.p99),
+        ms(summary.max),
         run.concurrency,
     );
     for f in failures.iter().take(5) {
