@@ -5,6 +5,7 @@
 //! trait method, implemented by [`SqliteStore`] (embedded, one process) and [`PostgresStore`]
 //! (several nodes on one database) alike; [`open`] picks one from the storage URL. Times are integer milliseconds since the Unix epoch ([`Millis`]).
 
+mod di;
 mod migrate;
 mod model;
 mod mssp;
