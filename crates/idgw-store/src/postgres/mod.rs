@@ -18,8 +18,12 @@ use self::rows::{
 };
 use crate::{
     migrate, CardRow, ClientRow, CodeRow, DeliveryResult, Event, Finish, Millis, MsspInsert,
-    MsspTransactionRow, OutboxItem, Result, SessionRow, Store, StoreError, StoredKey,
-    SubscriberRow, TokenRow, TransactionRow, TxState,
+    MsspTransactionRow, OutboxItem, Result, SessionRow, StoreError, StoredKey, SubscriberRow,
+    TokenRow, TransactionRow, TxState,
+};
+use crate::{
+    CardStore, ClientStore, CodeStore, EventStore, KeyStore, LeaseStore, MsspStore, OutboxStore,
+    SubscriberStore, TokenStore, TransactionStore,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -120,7 +124,7 @@ fn subscriber_row(r: &PgRow) -> Result<SubscriberRow> {
 }
 
 #[async_trait]
-impl Store for PostgresStore {
+impl KeyStore for PostgresStore {
     async fn keys(&self) -> Result<Vec<StoredKey>> {
         let rows = sqlx::query(
             "SELECT kid, key_use, alg, private_jwk, created_at, retired_at FROM op_keys
@@ -176,7 +180,10 @@ impl Store for PostgresStore {
                 .await?,
         )
     }
+}
 
+#[async_trait]
+impl ClientStore for PostgresStore {
     async fn upsert_client(&self, c: &ClientRow, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO clients (client_id, secret_hash, metadata, updated_at) VALUES ($1, $2, $3, $4)
@@ -217,7 +224,10 @@ impl Store for PostgresStore {
             .await?;
         Ok(r.rows_affected() == 1)
     }
+}
 
+#[async_trait]
+impl SubscriberStore for PostgresStore {
     async fn upsert_subscriber(&self, s: &SubscriberRow, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO subscribers (msisdn, user_code, updated_at) VALUES ($1, $2, $3)
@@ -294,7 +304,10 @@ impl Store for PostgresStore {
                 .await?,
         )
     }
+}
 
+#[async_trait]
+impl TransactionStore for PostgresStore {
     async fn insert_transaction(&self, t: &TransactionRow) -> Result<()> {
         // The partial unique index admits one pending transaction per MSISDN, across nodes.
         let r = sqlx::query(&format!(
@@ -392,7 +405,10 @@ impl Store for PostgresStore {
         .await?;
         rows.iter().map(transaction_row).collect()
     }
+}
 
+#[async_trait]
+impl LeaseStore for PostgresStore {
     async fn renew_leases(
         &self,
         owner: &str,
@@ -415,7 +431,10 @@ impl Store for PostgresStore {
     async fn release_leases(&self, owner: &str) -> Result<u64> {
         leases::release_leases(&self.pool, owner).await
     }
+}
 
+#[async_trait]
+impl TokenStore for PostgresStore {
     async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool> {
         let r = sqlx::query(
             "INSERT INTO used_jtis (issuer, jti, expires_at) VALUES ($1, $2, $3)
@@ -466,6 +485,25 @@ impl Store for PostgresStore {
         Ok(true)
     }
 
+    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64> {
+        di::revoke_tokens_of(&self.pool, auth_req_id, now).await
+    }
+
+    async fn purge_tokens(&self, now: Millis) -> Result<u64> {
+        let jtis = sqlx::query("DELETE FROM used_jtis WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let tokens = sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(jtis.rows_affected() + tokens.rows_affected())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for PostgresStore {
     async fn claim_outbox(
         &self,
         now: Millis,
@@ -482,7 +520,10 @@ impl Store for PostgresStore {
     async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>> {
         outbox::outbox_for(&self.pool, auth_req_id).await
     }
+}
 
+#[async_trait]
+impl CardStore for PostgresStore {
     async fn upsert_card(&self, c: &CardRow, now: Millis) -> Result<()> {
         ota::upsert_card(&self.pool, c, now).await
     }
@@ -510,7 +551,10 @@ impl Store for PostgresStore {
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool> {
         ota::accept_mo_counter(&self.pool, iccid, kvn, cntr).await
     }
+}
 
+#[async_trait]
+impl CodeStore for PostgresStore {
     async fn issue_code(
         &self,
         code: &CodeRow,
@@ -533,14 +577,17 @@ impl Store for PostgresStore {
         di::redeem_code(&self.pool, code_hash, tokens, now).await
     }
 
-    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64> {
-        di::revoke_tokens_of(&self.pool, auth_req_id, now).await
-    }
-
     async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>> {
         di::session(&self.pool, session_hash).await
     }
 
+    async fn purge_codes(&self, now: Millis) -> Result<u64> {
+        di::purge(&self.pool, now).await
+    }
+}
+
+#[async_trait]
+impl MsspStore for PostgresStore {
     async fn insert_mssp_transaction(&self, t: &MsspTransactionRow) -> Result<MsspInsert> {
         mssp::insert(&self.pool, t).await
     }
@@ -578,24 +625,15 @@ impl Store for PostgresStore {
     async fn mssp_receipt(&self, mssp_trans_id: &str, at: Millis) -> Result<bool> {
         mssp::receipt(&self.pool, mssp_trans_id, at).await
     }
+}
 
+#[async_trait]
+impl EventStore for PostgresStore {
     async fn record_event(&self, e: &Event) -> Result<()> {
         events::record_event(&self.pool, e).await
     }
 
     async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>> {
         events::events(&self.pool, auth_req_id).await
-    }
-
-    async fn purge(&self, now: Millis) -> Result<u64> {
-        let jtis = sqlx::query("DELETE FROM used_jtis WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        let tokens = sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(jtis.rows_affected() + tokens.rows_affected() + di::purge(&self.pool, now).await?)
     }
 }

@@ -15,8 +15,12 @@ use self::rows::{
 
 use crate::{
     migrate, CardRow, ClientRow, CodeRow, DeliveryResult, Event, Finish, Millis, MsspInsert,
-    MsspTransactionRow, OutboxItem, Result, SessionRow, Store, StoreError, StoredKey,
-    SubscriberRow, TokenRow, TransactionRow, TxState,
+    MsspTransactionRow, OutboxItem, Result, SessionRow, StoreError, StoredKey, SubscriberRow,
+    TokenRow, TransactionRow, TxState,
+};
+use crate::{
+    CardStore, ClientStore, CodeStore, EventStore, KeyStore, LeaseStore, MsspStore, OutboxStore,
+    SubscriberStore, TokenStore, TransactionStore,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -111,7 +115,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl KeyStore for SqliteStore {
     async fn keys(&self) -> Result<Vec<StoredKey>> {
         let rows = sqlx::query("SELECT kid, key_use, alg, private_jwk, created_at, retired_at FROM op_keys ORDER BY created_at")
             .fetch_all(&self.pool)
@@ -169,7 +173,10 @@ impl Store for SqliteStore {
                 .await?,
         )
     }
+}
 
+#[async_trait]
+impl ClientStore for SqliteStore {
     async fn upsert_client(&self, c: &ClientRow, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO clients (client_id, secret_hash, metadata, updated_at) VALUES (?, ?, ?, ?)
@@ -224,7 +231,10 @@ impl Store for SqliteStore {
             .await?;
         Ok(r.rows_affected() == 1)
     }
+}
 
+#[async_trait]
+impl SubscriberStore for SqliteStore {
     async fn upsert_subscriber(&self, s: &SubscriberRow, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO subscribers (msisdn, user_code, updated_at) VALUES (?, ?, ?)
@@ -309,7 +319,10 @@ impl Store for SqliteStore {
                 .await?,
         )
     }
+}
 
+#[async_trait]
+impl TransactionStore for SqliteStore {
     async fn insert_transaction(&self, t: &TransactionRow) -> Result<()> {
         // The partial unique index allows one pending transaction per MSISDN. One past its
         // expiry still holds the subscriber until the sweeper finishes it and tells its client.
@@ -405,7 +418,10 @@ impl Store for SqliteStore {
         .await?;
         rows.iter().map(transaction_row).collect()
     }
+}
 
+#[async_trait]
+impl LeaseStore for SqliteStore {
     async fn renew_leases(
         &self,
         owner: &str,
@@ -428,7 +444,10 @@ impl Store for SqliteStore {
     async fn release_leases(&self, owner: &str) -> Result<u64> {
         leases::release_leases(&self.pool, owner).await
     }
+}
 
+#[async_trait]
+impl TokenStore for SqliteStore {
     async fn use_jti(&self, issuer: &str, jti: &str, expires_at: Millis) -> Result<bool> {
         let r = sqlx::query("INSERT INTO used_jtis (issuer, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT (issuer, jti) DO NOTHING")
             .bind(issuer)
@@ -476,6 +495,25 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64> {
+        di::revoke_tokens_of(&self.pool, auth_req_id, now).await
+    }
+
+    async fn purge_tokens(&self, now: Millis) -> Result<u64> {
+        let a = sqlx::query("DELETE FROM used_jtis WHERE expires_at < ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let b = sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for SqliteStore {
     async fn claim_outbox(
         &self,
         now: Millis,
@@ -492,7 +530,10 @@ impl Store for SqliteStore {
     async fn outbox_for(&self, auth_req_id: &str) -> Result<Vec<OutboxItem>> {
         outbox::outbox_for(&self.pool, auth_req_id).await
     }
+}
 
+#[async_trait]
+impl CardStore for SqliteStore {
     async fn upsert_card(&self, c: &CardRow, now: Millis) -> Result<()> {
         ota::upsert_card(&self.pool, c, now).await
     }
@@ -520,7 +561,10 @@ impl Store for SqliteStore {
     async fn accept_mo_counter(&self, iccid: &str, kvn: u8, cntr: u64) -> Result<bool> {
         ota::accept_mo_counter(&self.pool, iccid, kvn, cntr).await
     }
+}
 
+#[async_trait]
+impl CodeStore for SqliteStore {
     async fn issue_code(
         &self,
         code: &CodeRow,
@@ -543,14 +587,17 @@ impl Store for SqliteStore {
         di::redeem_code(&self.pool, code_hash, tokens, now).await
     }
 
-    async fn revoke_tokens_of(&self, auth_req_id: &str, now: Millis) -> Result<u64> {
-        di::revoke_tokens_of(&self.pool, auth_req_id, now).await
-    }
-
     async fn session(&self, session_hash: &[u8]) -> Result<Option<SessionRow>> {
         di::session(&self.pool, session_hash).await
     }
 
+    async fn purge_codes(&self, now: Millis) -> Result<u64> {
+        di::purge(&self.pool, now).await
+    }
+}
+
+#[async_trait]
+impl MsspStore for SqliteStore {
     async fn insert_mssp_transaction(&self, t: &MsspTransactionRow) -> Result<MsspInsert> {
         mssp::insert(&self.pool, t).await
     }
@@ -588,24 +635,15 @@ impl Store for SqliteStore {
     async fn mssp_receipt(&self, mssp_trans_id: &str, at: Millis) -> Result<bool> {
         mssp::receipt(&self.pool, mssp_trans_id, at).await
     }
+}
 
+#[async_trait]
+impl EventStore for SqliteStore {
     async fn record_event(&self, e: &Event) -> Result<()> {
         events::record_event(&self.pool, e).await
     }
 
     async fn events(&self, auth_req_id: &str) -> Result<Vec<Event>> {
         events::events(&self.pool, auth_req_id).await
-    }
-
-    async fn purge(&self, now: Millis) -> Result<u64> {
-        let a = sqlx::query("DELETE FROM used_jtis WHERE expires_at < ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        let b = sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(a.rows_affected() + b.rows_affected() + di::purge(&self.pool, now).await?)
     }
 }
