@@ -31,7 +31,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -117,7 +117,7 @@ impl SqliteStore {
 #[async_trait]
 impl KeyStore for SqliteStore {
     async fn keys(&self) -> Result<Vec<StoredKey>> {
-        let rows = sqlx::query("SELECT kid, key_use, alg, private_jwk, created_at, retired_at FROM op_keys ORDER BY created_at")
+        let rows = sqlx::query("SELECT kid, key_use, alg, private_jwk, created_at, retired_at FROM op_keys ORDER BY created_at, kid")
             .fetch_all(&self.pool)
             .await?;
         rows.iter()

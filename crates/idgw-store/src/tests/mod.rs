@@ -1,8 +1,11 @@
-//! The store test suite. Each case is written against `&dyn Store`, and `backend_tests!`
+//! The store test suite. Each case is written against a [`TestStore`] (the store as `dyn Store`), and `backend_tests!`
 //! instantiates every case for a backend, so all backends pass the same suite: SQLite here,
 //! PostgreSQL in [`postgres`] (against a real server, see `scripts/postgres.sh`).
 
+mod drifts;
 mod postgres;
+
+pub use drifts::*;
 
 use crate::*;
 
@@ -46,7 +49,7 @@ pub fn finish(id: &str, state: TxState, now: Millis) -> Finish {
     }
 }
 
-pub async fn one_pending_transaction_per_msisdn(s: &dyn Store) {
+pub async fn one_pending_transaction_per_msisdn(s: &TestStore) {
     s.insert_transaction(&tx("a1", "4477", 0, 1000))
         .await
         .unwrap();
@@ -76,7 +79,7 @@ pub async fn one_pending_transaction_per_msisdn(s: &dyn Store) {
     );
 }
 
-pub async fn finish_is_compare_and_set(s: &dyn Store) {
+pub async fn finish_is_compare_and_set(s: &TestStore) {
     s.insert_transaction(&tx("a1", "4477", 0, 1000))
         .await
         .unwrap();
@@ -119,7 +122,7 @@ pub async fn finish_is_compare_and_set(s: &dyn Store) {
     );
 }
 
-pub async fn expired_pending_lists_only_due(s: &dyn Store) {
+pub async fn expired_pending_lists_only_due(s: &TestStore) {
     s.insert_transaction(&tx("a1", "1", 0, 100)).await.unwrap();
     s.insert_transaction(&tx("a2", "2", 0, 200)).await.unwrap();
     s.insert_transaction(&tx("a3", "3", 0, 50)).await.unwrap();
@@ -137,7 +140,7 @@ pub async fn expired_pending_lists_only_due(s: &dyn Store) {
 }
 
 /// Node n1 holds what it inserted until its lease lapses; then one other node takes it over.
-pub async fn lapsed_leases_are_taken_over(s: &dyn Store) {
+pub async fn lapsed_leases_are_taken_over(s: &TestStore) {
     s.insert_transaction(&tx("a1", "1", 0, 1000)).await.unwrap(); // lease until 100
     s.insert_transaction(&tx("a2", "2", 0, 1000)).await.unwrap();
     s.insert_transaction(&tx("a3", "3", 0, 150)).await.unwrap();
@@ -193,7 +196,7 @@ pub async fn lapsed_leases_are_taken_over(s: &dyn Store) {
     );
 }
 
-pub async fn jti_is_single_use(s: &dyn Store) {
+pub async fn jti_is_single_use(s: &TestStore) {
     assert!(s.use_jti("sp1", "j1", 100).await.unwrap());
     assert!(!s.use_jti("sp1", "j1", 100).await.unwrap());
     assert!(
@@ -204,7 +207,7 @@ pub async fn jti_is_single_use(s: &dyn Store) {
     assert!(s.use_jti("sp1", "j1", 300).await.unwrap());
 }
 
-pub async fn refresh_rotation_is_single_use(s: &dyn Store) {
+pub async fn refresh_rotation_is_single_use(s: &TestStore) {
     s.insert_token(&token(9, TokenKind::Refresh)).await.unwrap();
     assert!(s
         .rotate_token(&[9; 32], &[token(10, TokenKind::Refresh)], 5)
@@ -224,7 +227,7 @@ pub async fn refresh_rotation_is_single_use(s: &dyn Store) {
     );
 }
 
-pub async fn outbox_claim_and_retry(s: &dyn Store) {
+pub async fn outbox_claim_and_retry(s: &TestStore) {
     s.insert_transaction(&tx("a1", "1", 0, 10_000))
         .await
         .unwrap();
@@ -264,7 +267,7 @@ pub async fn outbox_claim_and_retry(s: &dyn Store) {
     assert_eq!(all[0].attempts, 2);
 }
 
-pub async fn outbox_lease_expires(s: &dyn Store) {
+pub async fn outbox_lease_expires(s: &TestStore) {
     s.insert_transaction(&tx("a1", "1", 0, 10_000))
         .await
         .unwrap();
@@ -288,7 +291,7 @@ pub async fn outbox_lease_expires(s: &dyn Store) {
     assert_eq!(second[0].attempts, 0);
 }
 
-pub async fn pcr_is_stable_per_sector(s: &dyn Store) {
+pub async fn pcr_is_stable_per_sector(s: &TestStore) {
     assert_eq!(s.pcr_for("bank.example", "4477", "p1").await.unwrap(), "p1");
     assert_eq!(s.pcr_for("bank.example", "4477", "p2").await.unwrap(), "p1");
     assert_eq!(s.pcr_for("shop.example", "4477", "p3").await.unwrap(), "p3");
@@ -302,12 +305,12 @@ pub async fn pcr_is_stable_per_sector(s: &dyn Store) {
     assert_eq!(s.msisdn_for_pcr("shop.example", "p1").await.unwrap(), None);
 }
 
-pub async fn settings_first_writer_wins(s: &dyn Store) {
+pub async fn settings_first_writer_wins(s: &TestStore) {
     assert_eq!(s.setting_get_or_insert("k", "v1").await.unwrap(), "v1");
     assert_eq!(s.setting_get_or_insert("k", "v2").await.unwrap(), "v1");
 }
 
-pub async fn clients_and_subscribers(s: &dyn Store) {
+pub async fn clients_and_subscribers(s: &TestStore) {
     let c = ClientRow {
         client_id: "sp1".into(),
         secret_hash: Some(vec![1, 2]),
@@ -331,7 +334,7 @@ pub async fn clients_and_subscribers(s: &dyn Store) {
     assert_eq!(s.subscriber("4477").await.unwrap(), Some(sub));
 }
 
-pub async fn events_in_order(s: &dyn Store) {
+pub async fn events_in_order(s: &TestStore) {
     for (i, step) in ["a", "b", "c"].iter().enumerate() {
         let e = Event {
             auth_req_id: "x".into(),
@@ -354,7 +357,7 @@ pub async fn events_in_order(s: &dyn Store) {
     assert_eq!(steps, ["c", "b", "a"]);
 }
 
-pub async fn keys_round_trip(s: &dyn Store) {
+pub async fn keys_round_trip(s: &TestStore) {
     let k = StoredKey {
         kid: "k1".into(),
         key_use: "sig".into(),
@@ -376,7 +379,7 @@ pub async fn keys_round_trip(s: &dyn Store) {
     );
 }
 
-pub async fn ota_counters_never_reissue(s: &dyn Store) {
+pub async fn ota_counters_never_reissue(s: &TestStore) {
     let card = CardRow {
         msisdn: "4477".into(),
         iccid: "8944000000000000001".into(),
@@ -448,7 +451,7 @@ pub fn mssp_txn(id: &str, ap_trans_id: &str, msisdn: &str, deadline: Millis) -> 
     }
 }
 
-pub async fn mssp_transactions_keep_ap_trans_id_and_one_outcome(s: &dyn Store) {
+pub async fn mssp_transactions_keep_ap_trans_id_and_one_outcome(s: &TestStore) {
     let m1 = mssp_txn("M1", "A1", "4477", 1000);
     assert_eq!(
         s.insert_mssp_transaction(&m1).await.unwrap(),
@@ -581,7 +584,7 @@ fn session(hash: u8, msisdn: &str, auth_time: Millis) -> SessionRow {
     }
 }
 
-pub async fn code_from_an_approved_transaction_once(s: &dyn Store) {
+pub async fn code_from_an_approved_transaction_once(s: &TestStore) {
     s.insert_transaction(&tx("a1", "4477", 0, 1000))
         .await
         .unwrap();
@@ -631,7 +634,7 @@ pub async fn code_from_an_approved_transaction_once(s: &dyn Store) {
     assert_eq!(s.session(&[9; 32]).await.unwrap().unwrap().msisdn, "4478");
 }
 
-pub async fn code_redeems_once_and_replay_revokes(s: &dyn Store) {
+pub async fn code_redeems_once_and_replay_revokes(s: &TestStore) {
     assert!(s.issue_code(&code(1, "g1", 500), None, None).await.unwrap());
     let mut access = token(7, TokenKind::Access);
     access.auth_req_id = Some("g1".into());
@@ -673,19 +676,63 @@ pub async fn code_redeems_once_and_replay_revokes(s: &dyn Store) {
     assert!(s.session(&[5; 32]).await.unwrap().is_none());
 }
 
-/// A store under test, and what to clean up once the case has passed.
+/// A store under test, and what to clean up once the case has passed. Dereferences to the
+/// store.
 pub struct TestStore {
     pub store: std::sync::Arc<dyn Store>,
+    /// The same database, for what the store itself never writes.
+    pub raw: RawPool,
     /// The scratch PostgreSQL database to drop afterwards.
     pub scratch: Option<crate::testing::ScratchDatabase>,
 }
 
+/// The pool under a [`TestStore`].
+pub enum RawPool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
 impl TestStore {
+    pub fn sqlite(store: SqliteStore) -> TestStore {
+        TestStore {
+            raw: RawPool::Sqlite(store.pool.clone()),
+            store: std::sync::Arc::new(store),
+            scratch: None,
+        }
+    }
+
+    pub fn postgres(store: PostgresStore, scratch: crate::testing::ScratchDatabase) -> TestStore {
+        TestStore {
+            raw: RawPool::Postgres(store.pool.clone()),
+            store: std::sync::Arc::new(store),
+            scratch: Some(scratch),
+        }
+    }
+
+    /// Runs `sql` directly on the database (planting rows the store would never write).
+    pub async fn exec(&self, sql: &str) {
+        use sqlx::Executor;
+        match &self.raw {
+            RawPool::Sqlite(pool) => pool.execute(sql).await.map(drop),
+            RawPool::Postgres(pool) => pool.execute(sql).await.map(drop),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub async fn done(self) {
         drop(self.store);
+        drop(self.raw);
         if let Some(scratch) = self.scratch {
             scratch.drop_database().await;
         }
+    }
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &(dyn Store + 'static) {
+        &*self.store
     }
 }
 
@@ -713,6 +760,7 @@ macro_rules! backend_tests {
             code_from_an_approved_transaction_once,
             code_redeems_once_and_replay_revokes,
             mssp_transactions_keep_ap_trans_id_and_one_outcome,
+            keys_by_creation_then_kid,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {
@@ -720,7 +768,7 @@ macro_rules! backend_tests {
             #[tokio::test]
             async fn $case() {
                 let Some(t) = $open.await else { return };
-                super::$case(&*t.store).await;
+                super::$case(&t).await;
                 t.done().await;
             }
         )*
@@ -732,10 +780,8 @@ mod sqlite {
     use super::TestStore;
 
     async fn open() -> Option<TestStore> {
-        Some(TestStore {
-            store: crate::open("sqlite::memory:").await.unwrap(),
-            scratch: None,
-        })
+        let store = crate::SqliteStore::open("sqlite::memory:").await.unwrap();
+        Some(TestStore::sqlite(store))
     }
 
     backend_tests!(open());

@@ -13,13 +13,10 @@ use std::sync::Arc;
 
 async fn open() -> Option<TestStore> {
     let scratch = ScratchDatabase::create("PostgreSQL store case").await?;
-    let store = crate::open(&scratch.url())
+    let store = crate::PostgresStore::open(&scratch.url())
         .await
         .expect("open PostgresStore");
-    Some(TestStore {
-        store,
-        scratch: Some(scratch),
-    })
+    Some(TestStore::postgres(store, scratch))
 }
 
 backend_tests!(open());
