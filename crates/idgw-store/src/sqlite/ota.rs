@@ -91,7 +91,7 @@ pub(super) async fn next_mt_counter(pool: &SqlitePool, iccid: &str, kvn: u8) -> 
     .bind(kvn as i64)
     .fetch_one(pool)
     .await?;
-    Ok(next as u64)
+    u64::try_from(next).map_err(|_| StoreError::Corrupt(format!("mt counter {next}")))
 }
 
 pub(super) async fn last_mt_counter(pool: &SqlitePool, iccid: &str, kvn: u8) -> Result<u64> {

@@ -761,6 +761,7 @@ macro_rules! backend_tests {
             code_redeems_once_and_replay_revokes,
             mssp_transactions_keep_ap_trans_id_and_one_outcome,
             keys_by_creation_then_kid,
+            negative_mt_counter_is_corrupt,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {
