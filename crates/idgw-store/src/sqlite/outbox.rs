@@ -14,7 +14,7 @@ pub(super) async fn claim_outbox(
     let rows = sqlx::query(&format!(
         "SELECT {OUTBOX_COLUMNS} FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
-         ORDER BY next_attempt_at LIMIT ?"
+         ORDER BY next_attempt_at, id LIMIT ?"
     ))
     .bind(now)
     .bind(now)

@@ -39,3 +39,34 @@ pub async fn negative_mt_counter_is_corrupt(t: &TestStore) {
         Err(StoreError::Corrupt(_))
     ));
 }
+
+/// Notifications due at the same time are claimed in the order they were written (`id`),
+/// also after retries rewrote them in the opposite order (SQLite's claim had no tie-break).
+pub async fn outbox_ties_claimed_by_id(s: &TestStore) {
+    super::with_notifications(&**s, 3, 100).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.extend(
+            s.outbox_for(&format!("a{i}"))
+                .await
+                .unwrap()
+                .iter()
+                .map(|n| n.id),
+        );
+    }
+    assert_eq!(s.claim_outbox(100, 10, 10).await.unwrap().len(), 3);
+    let retry = DeliveryResult::Retry {
+        status: None,
+        error: "refused".into(),
+        next_attempt_at: 500,
+    };
+    for id in ids.iter().rev() {
+        s.record_delivery(*id, &retry, 200).await.unwrap();
+    }
+    let claimed = |limit| async move {
+        let items = s.claim_outbox(500, 1000, limit).await.unwrap();
+        items.iter().map(|n| n.id).collect::<Vec<_>>()
+    };
+    assert_eq!(claimed(2).await, ids[..2]);
+    assert_eq!(claimed(2).await, ids[2..]);
+}

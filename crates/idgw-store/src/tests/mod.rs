@@ -49,6 +49,25 @@ pub fn finish(id: &str, state: TxState, now: Millis) -> Finish {
     }
 }
 
+/// Finishes `n` transactions, each with a notification due at `now`.
+pub async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
+    for i in 0..n {
+        let id = format!("a{i}");
+        s.insert_transaction(&tx(&id, &format!("44{i}"), 0, 100_000))
+            .await
+            .unwrap();
+        let mut f = finish(&id, TxState::Approved, now);
+        f.notification = Some(NewNotification {
+            auth_req_id: id.clone(),
+            url: "http://127.0.0.1:1/cb".into(),
+            bearer: "tok".into(),
+            body: "{}".into(),
+            deadline: 100_000,
+        });
+        assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
+    }
+}
+
 pub async fn one_pending_transaction_per_msisdn(s: &TestStore) {
     s.insert_transaction(&tx("a1", "4477", 0, 1000))
         .await
@@ -762,6 +781,7 @@ macro_rules! backend_tests {
             mssp_transactions_keep_ap_trans_id_and_one_outcome,
             keys_by_creation_then_kid,
             negative_mt_counter_is_corrupt,
+            outbox_ties_claimed_by_id,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {

@@ -4,9 +4,9 @@
 //! Each case runs in its own [`ScratchDatabase`] on the server named by
 //! `IDGW_TEST_POSTGRES_URL`, so cases run in parallel; unset, the cases say they were skipped.
 
-use super::{backend_tests, finish, mssp_txn, tx, TestStore};
+use super::{backend_tests, finish, mssp_txn, tx, with_notifications, TestStore};
 use crate::testing::ScratchDatabase;
-use crate::{MsspInsert, NewNotification, Store, StoreError, TxState};
+use crate::{MsspInsert, StoreError, TxState};
 use sqlx::{Connection, PgConnection};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,25 +20,6 @@ async fn open() -> Option<TestStore> {
 }
 
 backend_tests!(open());
-
-/// Finishes `n` transactions, each with a notification due at `now`.
-async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
-    for i in 0..n {
-        let id = format!("a{i}");
-        s.insert_transaction(&tx(&id, &format!("44{i}"), 0, 100_000))
-            .await
-            .unwrap();
-        let mut f = finish(&id, TxState::Approved, now);
-        f.notification = Some(NewNotification {
-            auth_req_id: id.clone(),
-            url: "http://127.0.0.1:1/cb".into(),
-            bearer: "tok".into(),
-            body: "{}".into(),
-            deadline: 100_000,
-        });
-        assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
-    }
-}
 
 /// Two nodes claiming at the same instant never get the same notification, and between
 /// them get every one.
