@@ -7,12 +7,11 @@
 //! (several nodes on one database) alike; [`open`] picks one from the storage URL. Times are
 //! integer milliseconds since the Unix epoch ([`Millis`]).
 
-mod di;
 mod migrate;
 mod model;
-mod mssp;
 mod postgres;
 mod rows;
+mod sql;
 mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -20,6 +19,7 @@ mod traits;
 
 pub use model::*;
 pub use postgres::PostgresStore;
+pub use sql::SqlStore;
 pub use sqlite::SqliteStore;
 pub use traits::*;
 

@@ -1,6 +1,7 @@
-//! The store test suite. Each case is written against a [`TestStore`] (the store as `dyn Store`), and `backend_tests!`
-//! instantiates every case for a backend, so all backends pass the same suite: SQLite here,
-//! PostgreSQL in [`postgres`] (against a real server, see `scripts/postgres.sh`).
+//! The store test suite. Each case is written against a [`TestStore`] (the store as
+//! `dyn Store`), and `backend_tests!` instantiates every case for a backend, so all backends
+//! pass the same suite: SQLite here, PostgreSQL in [`postgres`] (against a real server, see
+//! `scripts/postgres.sh`).
 
 mod drifts;
 mod postgres;
