@@ -4,7 +4,10 @@
 //! On PostgreSQL a claim locks the rows it selects `FOR UPDATE SKIP LOCKED`
 //! ([`crate::sql::Backend::SKIP_LOCKED`]): under READ COMMITTED the lock re-checks the
 //! `WHERE` on a row another node changed meanwhile, and rows being claimed right now are left
-//! to their claimant.
+//! to their claimant. The selection is a `MATERIALIZED` common table expression, evaluated
+//! once per statement: as an `IN (SELECT .. LIMIT ..)` subquery, PostgreSQL may evaluate it
+//! again (re-checking a row changed concurrently, or rescanning a join) and, skipping other
+//! rows each time, take more than the limit.
 
 /// Instantiates the statements and [`crate::LeaseStore`] for backend `$db` (see
 /// [`crate::sql`]).
@@ -54,11 +57,12 @@ macro_rules! for_backend {
         ) -> Result<Vec<TransactionRow>> {
             let lock = <$db as Backend>::SKIP_LOCKED;
             let rows = sqlx::query(&format!(
-                "UPDATE transactions SET owner = $1, lease_until = $2
-                 WHERE auth_req_id IN (
+                "WITH lapsed AS MATERIALIZED (
                      SELECT auth_req_id FROM transactions
                      WHERE state = 'pending' AND lease_until <= $3 AND expires_at > $3
                      ORDER BY expires_at, auth_req_id LIMIT $4 {lock})
+                 UPDATE transactions SET owner = $1, lease_until = $2
+                 WHERE auth_req_id IN (SELECT auth_req_id FROM lapsed)
                  RETURNING {COLUMNS}"
             ))
             .bind(owner)

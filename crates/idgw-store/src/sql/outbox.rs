@@ -2,7 +2,9 @@
 //! due rows through `claimed_until`, so each notification is worked on by one node at a
 //! time, and taken over by another once the lease ends if its node dies; on PostgreSQL the
 //! claim also locks the rows it selects `FOR UPDATE SKIP LOCKED`
-//! ([`crate::sql::Backend::SKIP_LOCKED`]), so nodes claiming at once split them.
+//! ([`crate::sql::Backend::SKIP_LOCKED`]), so nodes claiming at once split them. The
+//! selection is a `MATERIALIZED` common table expression, as in `crate::sql::leases`, so
+//! that a claim never takes more than its limit.
 
 use crate::{DeliveryResult, Millis, OutboxState};
 
@@ -115,11 +117,11 @@ macro_rules! for_backend {
         ) -> Result<Vec<OutboxItem>> {
             let lock = <$db as Backend>::SKIP_LOCKED;
             let rows = sqlx::query(&format!(
-                "UPDATE outbox SET claimed_until = $3
-                 WHERE id IN (
+                "WITH due AS MATERIALIZED (
                      SELECT id FROM outbox
                      WHERE state = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
                      ORDER BY next_attempt_at, id LIMIT $2 {lock})
+                 UPDATE outbox SET claimed_until = $3 WHERE id IN (SELECT id FROM due)
                  RETURNING {COLUMNS}"
             ))
             .bind(now)

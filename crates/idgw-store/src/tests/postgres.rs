@@ -37,6 +37,7 @@ async fn concurrent_claims_are_disjoint() {
                 let mut ids = Vec::new();
                 loop {
                     let claimed = store.claim_outbox(100, 60_000, 4).await.unwrap();
+                    assert!(claimed.len() <= 4, "{} claimed at once", claimed.len());
                     if claimed.is_empty() {
                         return ids;
                     }
@@ -75,6 +76,7 @@ async fn concurrent_takeovers_are_disjoint() {
                 let mut ids = Vec::new();
                 loop {
                     let taken = store.claim_lapsed(&owner, 200, 60_000, 4).await.unwrap();
+                    assert!(taken.len() <= 4, "{} taken over at once", taken.len());
                     if taken.is_empty() {
                         return ids;
                     }
