@@ -70,3 +70,25 @@ pub async fn outbox_ties_claimed_by_id(s: &TestStore) {
     assert_eq!(claimed(2).await, ids[..2]);
     assert_eq!(claimed(2).await, ids[2..]);
 }
+
+/// Transactions expiring in the same millisecond are swept and taken over by `auth_req_id`,
+/// and pending ones listed by creation then `auth_req_id` (both backends left these ties in
+/// any order).
+pub async fn transaction_ties_by_auth_req_id(s: &TestStore) {
+    for (id, msisdn) in [("a3", "1"), ("a1", "2"), ("a2", "3")] {
+        s.insert_transaction(&super::tx(id, msisdn, 0, 1000)) // lease until 100
+            .await
+            .unwrap();
+    }
+    let ids =
+        |rows: Vec<TransactionRow>| rows.into_iter().map(|t| t.auth_req_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.pending_transactions().await.unwrap()),
+        ["a1", "a2", "a3"]
+    );
+    assert_eq!(
+        ids(s.claim_lapsed("n2", 500, 600, 2).await.unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(ids(s.expired_pending(1000, 2).await.unwrap()), ["a1", "a2"]);
+}

@@ -163,6 +163,7 @@ macro_rules! backend_tests {
             keys_by_creation_then_kid,
             negative_mt_counter_is_corrupt,
             outbox_ties_claimed_by_id,
+            transaction_ties_by_auth_req_id,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {
