@@ -1,11 +1,11 @@
 //! Persistence for idgw behind one trait per aggregate ([`KeyStore`], [`TransactionStore`],
-//! [`OutboxStore`], ...), and [`Store`], all of them, with one implementation per backend.
+//! [`OutboxStore`], ...), and [`Store`], all of them.
 //!
 //! Callers never see SQL: every operation that must be atomic (finishing a transaction together
 //! with its tokens and its notification, rotating a refresh token, claiming outbox work) is one
 //! trait method, implemented by [`SqliteStore`] (embedded, one process) and [`PostgresStore`]
-//! (several nodes on one database) alike; [`open`] picks one from the storage URL. Times are
-//! integer milliseconds since the Unix epoch ([`Millis`]).
+//! (several nodes on one database) alike, from one set of statements (`sql`); [`open`] picks
+//! one from the storage URL. Times are integer milliseconds since the Unix epoch ([`Millis`]).
 
 mod migrate;
 mod model;

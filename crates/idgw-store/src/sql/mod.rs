@@ -6,7 +6,7 @@
 //!   that must be atomic, so that a caller can run several in one database transaction (a
 //!   `Transaction` dereferences to its connection) and decide when to commit;
 //! - the aggregate's trait (`crate::traits`) for [`SqlStore`] on that backend, each method
-//!   on a pooled connection, or in a database transaction where it writes more than once.
+//!   on a pooled connection, or in a database transaction where its writes must be atomic.
 //!
 //! Macros rather than generic functions: sqlx would have every generic function restate, type
 //! by type, that the backend encodes what it binds and decodes what it reads.
@@ -36,7 +36,7 @@ pub struct SqlStore<DB: Database> {
 
 /// What differs between the backends' statements.
 pub(crate) trait Backend: Database {
-    /// Ends the row-selecting subquery of a claim. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
+    /// Ends the query that selects a claim's rows. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
     /// that nodes claiming at once split the due rows instead of waiting for each other;
     /// SQLite: nothing, as it runs one writer at a time.
     const SKIP_LOCKED: &'static str;
