@@ -43,7 +43,7 @@ pub async fn negative_mt_counter_is_corrupt(t: &TestStore) {
 /// Notifications due at the same time are claimed in the order they were written (`id`),
 /// also after retries rewrote them in the opposite order (SQLite's claim had no tie-break).
 pub async fn outbox_ties_claimed_by_id(s: &TestStore) {
-    super::with_notifications(&**s, 3, 100).await;
+    super::with_notifications(s, 3, 100).await;
     let mut ids = Vec::new();
     for i in 0..3 {
         ids.extend(

@@ -58,7 +58,7 @@ pub fn finish(id: &str, state: TxState, now: Millis) -> Finish {
 }
 
 /// Finishes `n` transactions, each with a notification due at `now`.
-pub async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
+pub async fn with_notifications(s: &TestStore, n: usize, now: Millis) {
     for i in 0..n {
         let id = format!("a{i}");
         s.insert_transaction(&tx(&id, &format!("44{i}"), 0, 100_000))

@@ -27,7 +27,7 @@ backend_tests!(open());
 async fn concurrent_claims_are_disjoint() {
     let Some(t) = open().await else { return };
     const N: usize = 60;
-    with_notifications(&*t.store, N, 100).await;
+    with_notifications(&t, N, 100).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(2));
     let workers: Vec<_> = (0..2)
         .map(|_| {

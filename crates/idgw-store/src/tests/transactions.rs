@@ -1,6 +1,6 @@
 //! Cases for transactions, their leases and the notifications they leave in the outbox.
 
-use super::{finish, token, tx, TestStore};
+use super::{finish, token, tx, with_notifications, TestStore};
 use crate::*;
 
 pub async fn one_pending_transaction_per_msisdn(s: &TestStore) {
@@ -151,18 +151,7 @@ pub async fn lapsed_leases_are_taken_over(s: &TestStore) {
 }
 
 pub async fn outbox_claim_and_retry(s: &TestStore) {
-    s.insert_transaction(&tx("a1", "1", 0, 10_000))
-        .await
-        .unwrap();
-    let mut f = finish("a1", TxState::Approved, 100);
-    f.notification = Some(NewNotification {
-        auth_req_id: "a1".into(),
-        url: "http://127.0.0.1:1/cb".into(),
-        bearer: "tok".into(),
-        body: "{\"auth_req_id\":\"a1\"}".into(),
-        deadline: 10_000,
-    });
-    assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
+    with_notifications(s, 1, 100).await; // a0
     let claimed = s.claim_outbox(100, 1000, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     // Leased: a second worker gets nothing until the lease ends.
@@ -185,24 +174,13 @@ pub async fn outbox_claim_and_retry(s: &TestStore) {
     .await
     .unwrap();
     assert!(s.claim_outbox(99_999, 1000, 10).await.unwrap().is_empty());
-    let all = s.outbox_for("a1").await.unwrap();
+    let all = s.outbox_for("a0").await.unwrap();
     assert_eq!(all[0].state, OutboxState::Delivered);
     assert_eq!(all[0].attempts, 2);
 }
 
 pub async fn outbox_lease_expires(s: &TestStore) {
-    s.insert_transaction(&tx("a1", "1", 0, 10_000))
-        .await
-        .unwrap();
-    let mut f = finish("a1", TxState::Approved, 100);
-    f.notification = Some(NewNotification {
-        auth_req_id: "a1".into(),
-        url: "http://127.0.0.1:1/cb".into(),
-        bearer: "tok".into(),
-        body: "{}".into(),
-        deadline: 10_000,
-    });
-    assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
+    with_notifications(s, 1, 100).await; // a0
     let first = s.claim_outbox(100, 1000, 10).await.unwrap();
     assert_eq!(first.len(), 1);
     // The worker holding it dies: nothing is recorded. Until the lease ends nobody else
