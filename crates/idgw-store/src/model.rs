@@ -296,7 +296,7 @@ pub struct MsspTransactionRow {
     pub created_at: Millis,
 }
 
-/// What [`crate::Store::insert_mssp_transaction`] did.
+/// What [`crate::MsspStore::insert_mssp_transaction`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MsspInsert {
     /// Stored, outstanding.

@@ -1,8 +1,19 @@
-//! The store test suite. Each case is written against `&dyn Store`, and `backend_tests!`
-//! instantiates every case for a backend, so all backends pass the same suite: SQLite here,
-//! PostgreSQL in [`postgres`] (against a real server, see `scripts/postgres.sh`).
+//! The store test suite. Each case is written against a [`TestStore`] (the store as
+//! `dyn Store`), and `backend_tests!` instantiates every case for a backend, so all backends
+//! pass the same suite: SQLite here, PostgreSQL in [`postgres`] (against a real server, see
+//! `scripts/postgres.sh`). The cases are in [`transactions`], [`tokens`], [`records`] and
+//! [`drifts`].
 
+mod drifts;
 mod postgres;
+mod records;
+mod tokens;
+mod transactions;
+
+pub use drifts::*;
+pub use records::*;
+pub use tokens::*;
+pub use transactions::*;
 
 use crate::*;
 
@@ -22,7 +33,7 @@ pub fn tx(id: &str, msisdn: &str, created_at: Millis, expires_at: Millis) -> Tra
     }
 }
 
-fn token(hash: u8, kind: TokenKind) -> TokenRow {
+pub fn token(hash: u8, kind: TokenKind) -> TokenRow {
     TokenRow {
         token_hash: vec![hash; 32],
         kind,
@@ -46,646 +57,82 @@ pub fn finish(id: &str, state: TxState, now: Millis) -> Finish {
     }
 }
 
-pub async fn one_pending_transaction_per_msisdn(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "4477", 0, 1000))
-        .await
-        .unwrap();
-    assert!(matches!(
-        s.insert_transaction(&tx("a2", "4477", 10, 1000)).await,
-        Err(StoreError::Busy)
-    ));
-    // Another subscriber is independent.
-    s.insert_transaction(&tx("a3", "4478", 10, 1000))
-        .await
-        .unwrap();
-    // Once finished, the subscriber is free again.
-    assert!(s
-        .finish_transaction(TxState::Pending, &finish("a1", TxState::Denied, 20))
-        .await
-        .unwrap());
-    s.insert_transaction(&tx("a2", "4477", 30, 1000))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.transaction("a1").await.unwrap().unwrap().state,
-        TxState::Denied
-    );
-    assert_eq!(
-        s.transaction("a2").await.unwrap().unwrap().state,
-        TxState::Pending
-    );
-}
-
-pub async fn finish_is_compare_and_set(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "4477", 0, 1000))
-        .await
-        .unwrap();
-    assert!(s
-        .finish_transaction(TxState::Pending, &finish("a1", TxState::Approved, 5))
-        .await
-        .unwrap());
-    // A second outcome (say, the expiry sweeper racing the authenticator) loses.
-    assert!(!s
-        .finish_transaction(TxState::Pending, &finish("a1", TxState::Expired, 6))
-        .await
-        .unwrap());
-    let row = s.transaction("a1").await.unwrap().unwrap();
-    assert_eq!(row.state, TxState::Approved);
-    assert_eq!(row.completed_at, Some(5));
-    assert_eq!(row.outcome.as_deref(), Some("{\"ok\":1}"));
-    // Redemption writes tokens atomically, once.
-    let mut redeem = finish("a1", TxState::Redeemed, 7);
-    redeem.outcome = None;
-    redeem.tokens = vec![token(1, TokenKind::Access), token(2, TokenKind::Refresh)];
-    assert!(s
-        .finish_transaction(TxState::Approved, &redeem)
-        .await
-        .unwrap());
-    assert!(!s
-        .finish_transaction(TxState::Approved, &redeem)
-        .await
-        .unwrap());
-    let row = s.transaction("a1").await.unwrap().unwrap();
-    assert_eq!(row.state, TxState::Redeemed);
-    assert_eq!(row.completed_at, Some(5), "completion time is kept");
-    assert_eq!(
-        row.outcome.as_deref(),
-        Some("{\"ok\":1}"),
-        "outcome is kept"
-    );
-    assert_eq!(
-        s.token(&[1; 32]).await.unwrap().unwrap().kind,
-        TokenKind::Access
-    );
-}
-
-pub async fn expired_pending_lists_only_due(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "1", 0, 100)).await.unwrap();
-    s.insert_transaction(&tx("a2", "2", 0, 200)).await.unwrap();
-    s.insert_transaction(&tx("a3", "3", 0, 50)).await.unwrap();
-    s.finish_transaction(TxState::Pending, &finish("a3", TxState::Approved, 10))
-        .await
-        .unwrap();
-    let due = s.expired_pending(150, 10).await.unwrap();
-    assert_eq!(
-        due.iter()
-            .map(|t| t.auth_req_id.as_str())
-            .collect::<Vec<_>>(),
-        ["a1"]
-    );
-    assert_eq!(s.pending_transactions().await.unwrap().len(), 2);
-}
-
-/// Node n1 holds what it inserted until its lease lapses; then one other node takes it over.
-pub async fn lapsed_leases_are_taken_over(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "1", 0, 1000)).await.unwrap(); // lease until 100
-    s.insert_transaction(&tx("a2", "2", 0, 1000)).await.unwrap();
-    s.insert_transaction(&tx("a3", "3", 0, 150)).await.unwrap();
-    assert!(s.claim_lapsed("n2", 50, 500, 10).await.unwrap().is_empty());
-    // n1 renews a1 only; n2 cannot renew what it does not hold.
-    let ids = ["a1".to_string(), "a2".to_string()];
-    assert_eq!(s.renew_leases("n1", &ids[..1], 400).await.unwrap(), 1);
-    assert_eq!(s.renew_leases("n2", &ids, 900).await.unwrap(), 0);
-    // At 200: a2's lease lapsed, a3 expired (the sweeper ends it, nobody resumes it).
-    let taken = s.claim_lapsed("n2", 200, 700, 10).await.unwrap();
-    assert_eq!(
-        taken
-            .iter()
-            .map(|t| t.auth_req_id.as_str())
-            .collect::<Vec<_>>(),
-        ["a2"]
-    );
-    assert_eq!(taken[0].owner.as_deref(), Some("n2"));
-    assert_eq!(taken[0].lease_until, 700);
-    assert!(s.claim_lapsed("n3", 200, 700, 10).await.unwrap().is_empty());
-    // n1, taken over, does not take back; n2 renews its own.
-    assert_eq!(s.renew_leases("n1", &ids, 900).await.unwrap(), 1);
-    assert_eq!(s.renew_leases("n2", &ids, 800).await.unwrap(), 1);
-    let a2 = s.transaction("a2").await.unwrap().unwrap();
-    assert_eq!((a2.owner.as_deref(), a2.lease_until), (Some("n2"), 800));
-    // A node stopping releases its leases: claimable at once.
-    assert_eq!(
-        s.release_leases("n1").await.unwrap(),
-        2,
-        "a1 and the expired a3"
-    );
-    let taken = s.claim_lapsed("n3", 300, 900, 10).await.unwrap();
-    assert_eq!(
-        taken
-            .iter()
-            .map(|t| t.auth_req_id.as_str())
-            .collect::<Vec<_>>(),
-        ["a1"]
-    );
-    // Ended transactions are never claimed.
-    s.finish_transaction(TxState::Pending, &finish("a2", TxState::Approved, 300))
-        .await
-        .unwrap();
-    assert_eq!(s.release_leases("n2").await.unwrap(), 0);
-    let taken = s.claim_lapsed("n4", 950, 2000, 10).await.unwrap();
-    assert_eq!(
-        taken
-            .iter()
-            .map(|t| t.auth_req_id.as_str())
-            .collect::<Vec<_>>(),
-        ["a1"],
-        "only the pending, unexpired one whose lease lapsed"
-    );
-}
-
-pub async fn jti_is_single_use(s: &dyn Store) {
-    assert!(s.use_jti("sp1", "j1", 100).await.unwrap());
-    assert!(!s.use_jti("sp1", "j1", 100).await.unwrap());
-    assert!(
-        s.use_jti("sp2", "j1", 100).await.unwrap(),
-        "jti is scoped by issuer"
-    );
-    assert_eq!(s.purge(101).await.unwrap(), 2);
-    assert!(s.use_jti("sp1", "j1", 300).await.unwrap());
-}
-
-pub async fn refresh_rotation_is_single_use(s: &dyn Store) {
-    s.insert_token(&token(9, TokenKind::Refresh)).await.unwrap();
-    assert!(s
-        .rotate_token(&[9; 32], &[token(10, TokenKind::Refresh)], 5)
-        .await
-        .unwrap());
-    assert!(!s
-        .rotate_token(&[9; 32], &[token(11, TokenKind::Refresh)], 6)
-        .await
-        .unwrap());
-    assert!(
-        s.token(&[11; 32]).await.unwrap().is_none(),
-        "nothing written by a failed rotation"
-    );
-    assert_eq!(
-        s.token(&[9; 32]).await.unwrap().unwrap().revoked_at,
-        Some(5)
-    );
-}
-
-pub async fn outbox_claim_and_retry(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "1", 0, 10_000))
-        .await
-        .unwrap();
-    let mut f = finish("a1", TxState::Approved, 100);
-    f.notification = Some(NewNotification {
-        auth_req_id: "a1".into(),
-        url: "http://127.0.0.1:1/cb".into(),
-        bearer: "tok".into(),
-        body: "{\"auth_req_id\":\"a1\"}".into(),
-        deadline: 10_000,
-    });
-    assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
-    let claimed = s.claim_outbox(100, 1000, 10).await.unwrap();
-    assert_eq!(claimed.len(), 1);
-    // Leased: a second worker gets nothing until the lease ends.
-    assert!(s.claim_outbox(200, 1000, 10).await.unwrap().is_empty());
-    let retry = DeliveryResult::Retry {
-        status: Some(503),
-        error: "busy".into(),
-        next_attempt_at: 2000,
-    };
-    s.record_delivery(claimed[0].id, &retry, 300).await.unwrap();
-    assert!(s.claim_outbox(1999, 1000, 10).await.unwrap().is_empty());
-    let again = s.claim_outbox(2000, 1000, 10).await.unwrap();
-    assert_eq!(again[0].attempts, 1);
-    assert_eq!(again[0].last_status, Some(503));
-    s.record_delivery(
-        again[0].id,
-        &DeliveryResult::Delivered { status: 204 },
-        2100,
-    )
-    .await
-    .unwrap();
-    assert!(s.claim_outbox(99_999, 1000, 10).await.unwrap().is_empty());
-    let all = s.outbox_for("a1").await.unwrap();
-    assert_eq!(all[0].state, OutboxState::Delivered);
-    assert_eq!(all[0].attempts, 2);
-}
-
-pub async fn outbox_lease_expires(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "1", 0, 10_000))
-        .await
-        .unwrap();
-    let mut f = finish("a1", TxState::Approved, 100);
-    f.notification = Some(NewNotification {
-        auth_req_id: "a1".into(),
-        url: "http://127.0.0.1:1/cb".into(),
-        bearer: "tok".into(),
-        body: "{}".into(),
-        deadline: 10_000,
-    });
-    assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
-    let first = s.claim_outbox(100, 1000, 10).await.unwrap();
-    assert_eq!(first.len(), 1);
-    // The worker holding it dies: nothing is recorded. Until the lease ends nobody else
-    // takes it; then another worker does, and the attempt count is unchanged.
-    assert!(s.claim_outbox(1099, 1000, 10).await.unwrap().is_empty());
-    let second = s.claim_outbox(1100, 1000, 10).await.unwrap();
-    assert_eq!(second.len(), 1);
-    assert_eq!(second[0].id, first[0].id);
-    assert_eq!(second[0].attempts, 0);
-}
-
-pub async fn pcr_is_stable_per_sector(s: &dyn Store) {
-    assert_eq!(s.pcr_for("bank.example", "4477", "p1").await.unwrap(), "p1");
-    assert_eq!(s.pcr_for("bank.example", "4477", "p2").await.unwrap(), "p1");
-    assert_eq!(s.pcr_for("shop.example", "4477", "p3").await.unwrap(), "p3");
-    assert_eq!(
-        s.msisdn_for_pcr("bank.example", "p1")
+/// Finishes `n` transactions, each with a notification due at `now`.
+pub async fn with_notifications(s: &TestStore, n: usize, now: Millis) {
+    for i in 0..n {
+        let id = format!("a{i}");
+        s.insert_transaction(&tx(&id, &format!("44{i}"), 0, 100_000))
             .await
-            .unwrap()
-            .as_deref(),
-        Some("4477")
-    );
-    assert_eq!(s.msisdn_for_pcr("shop.example", "p1").await.unwrap(), None);
-}
-
-pub async fn settings_first_writer_wins(s: &dyn Store) {
-    assert_eq!(s.setting_get_or_insert("k", "v1").await.unwrap(), "v1");
-    assert_eq!(s.setting_get_or_insert("k", "v2").await.unwrap(), "v1");
-}
-
-pub async fn clients_and_subscribers(s: &dyn Store) {
-    let c = ClientRow {
-        client_id: "sp1".into(),
-        secret_hash: Some(vec![1, 2]),
-        metadata: "{}".into(),
-    };
-    s.upsert_client(&c, 1).await.unwrap();
-    let c2 = ClientRow {
-        metadata: "{\"a\":1}".into(),
-        ..c.clone()
-    };
-    s.upsert_client(&c2, 2).await.unwrap();
-    assert_eq!(s.client("sp1").await.unwrap(), Some(c2));
-    assert_eq!(s.clients().await.unwrap().len(), 1);
-    assert!(s.delete_client("sp1").await.unwrap());
-    assert_eq!(s.client("sp1").await.unwrap(), None);
-    let sub = SubscriberRow {
-        msisdn: "4477".into(),
-        user_code: Some("42".into()),
-    };
-    s.upsert_subscriber(&sub, 1).await.unwrap();
-    assert_eq!(s.subscriber("4477").await.unwrap(), Some(sub));
-}
-
-pub async fn events_in_order(s: &dyn Store) {
-    for (i, step) in ["a", "b", "c"].iter().enumerate() {
-        let e = Event {
-            auth_req_id: "x".into(),
-            correlation_id: None,
-            component: "OP".into(),
-            step: step.to_string(),
-            outcome: "ok".into(),
-            detail: None,
-            at: 10 - i as i64,
-        };
-        s.record_event(&e).await.unwrap();
-    }
-    let steps: Vec<_> = s
-        .events("x")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.step)
-        .collect();
-    assert_eq!(steps, ["c", "b", "a"]);
-}
-
-pub async fn keys_round_trip(s: &dyn Store) {
-    let k = StoredKey {
-        kid: "k1".into(),
-        key_use: "sig".into(),
-        alg: "RS256".into(),
-        private_jwk: "{}".into(),
-        created_at: 1,
-        retired_at: None,
-    };
-    s.insert_key(&k).await.unwrap();
-    assert!(matches!(
-        s.insert_key(&k).await,
-        Err(StoreError::Conflict(_))
-    ));
-    assert!(s.retire_key("k1", 5).await.unwrap());
-    assert_eq!(s.keys().await.unwrap()[0].retired_at, Some(5));
-    assert!(
-        !format!("{k:?}").contains("{}"),
-        "private key never printed"
-    );
-}
-
-pub async fn ota_counters_never_reissue(s: &dyn Store) {
-    let card = CardRow {
-        msisdn: "4477".into(),
-        iccid: "8944000000000000001".into(),
-        algorithm: "aes128".into(),
-        kvn: 1,
-        kic: vec![1; 16],
-        kid: vec![2; 16],
-        tar: vec![0x49, 0x44, 0x47],
-        applet_key: vec![3; 32],
-    };
-    assert!(s.insert_card(&card, 1).await.unwrap());
-    let other = CardRow {
-        kic: vec![9; 16],
-        ..card.clone()
-    };
-    assert!(
-        !s.insert_card(&other, 1).await.unwrap(),
-        "the first card stays"
-    );
-    assert_eq!(s.card("4477").await.unwrap(), Some(card.clone()));
-    assert_eq!(
-        s.card_by_iccid(&card.iccid).await.unwrap(),
-        Some(card.clone())
-    );
-    assert!(!format!("{card:?}").contains("[1, 1"), "keys never printed");
-    assert_eq!(s.last_mt_counter(&card.iccid, 1).await.unwrap(), 0);
-    let a = s.next_mt_counter(&card.iccid, 1).await.unwrap();
-    let b = s.next_mt_counter(&card.iccid, 1).await.unwrap();
-    assert_eq!((a, b), (1, 2));
-    assert_eq!(s.last_mt_counter(&card.iccid, 1).await.unwrap(), 2);
-    assert_eq!(
-        s.next_mt_counter(&card.iccid, 2).await.unwrap(),
-        1,
-        "per key set"
-    );
-    s.upsert_card(&card, 2).await.unwrap();
-    assert_eq!(
-        s.next_mt_counter(&card.iccid, 1).await.unwrap(),
-        3,
-        "re-provisioning keeps counters"
-    );
-    assert!(s.accept_mo_counter(&card.iccid, 1, 5).await.unwrap());
-    assert!(
-        !s.accept_mo_counter(&card.iccid, 1, 5).await.unwrap(),
-        "replay"
-    );
-    assert!(
-        !s.accept_mo_counter(&card.iccid, 1, 4).await.unwrap(),
-        "older"
-    );
-    assert!(s.accept_mo_counter(&card.iccid, 1, 6).await.unwrap());
-}
-
-pub fn mssp_txn(id: &str, ap_trans_id: &str, msisdn: &str, deadline: Millis) -> MsspTransactionRow {
-    MsspTransactionRow {
-        mssp_trans_id: id.into(),
-        ap_id: "http://ap".into(),
-        ap_trans_id: ap_trans_id.into(),
-        msisdn: msisdn.into(),
-        fingerprint: vec![1; 32],
-        profile: "http://mss.example/sim-pin".into(),
-        nonce: vec![2; 16],
-        deadline,
-        status: None,
-        signature: None,
-        ended_at: None,
-        receipt_at: None,
-        created_at: 0,
+            .unwrap();
+        let mut f = finish(&id, TxState::Approved, now);
+        f.notification = Some(NewNotification {
+            auth_req_id: id.clone(),
+            url: "http://127.0.0.1:1/cb".into(),
+            bearer: "tok".into(),
+            body: "{}".into(),
+            deadline: 100_000,
+        });
+        assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
     }
 }
 
-pub async fn mssp_transactions_keep_ap_trans_id_and_one_outcome(s: &dyn Store) {
-    let m1 = mssp_txn("M1", "A1", "4477", 1000);
-    assert_eq!(
-        s.insert_mssp_transaction(&m1).await.unwrap(),
-        MsspInsert::Inserted
-    );
-    assert_eq!(s.mssp_transaction("M1").await.unwrap(), Some(m1.clone()));
-    // The AP's AP_TransID is taken: the retry learns the transaction holding it.
-    let retry = mssp_txn("M2", "A1", "4477", 2000);
-    assert_eq!(
-        s.insert_mssp_transaction(&retry).await.unwrap(),
-        MsspInsert::Known(Box::new(m1.clone()))
-    );
-    // Another AP may use the same AP_TransID (for another subscriber here).
-    let other_ap = MsspTransactionRow {
-        ap_id: "http://ap2".into(),
-        ..mssp_txn("M3", "A1", "4478", 1000)
-    };
-    assert_eq!(
-        s.insert_mssp_transaction(&other_ap).await.unwrap(),
-        MsspInsert::Inserted
-    );
-    // One outstanding transaction per MSISDN.
-    assert_eq!(
-        s.insert_mssp_transaction(&mssp_txn("M4", "A4", "4477", 1000))
-            .await
-            .unwrap(),
-        MsspInsert::MsisdnBusy
-    );
-    assert!(s.mssp_transaction("M4").await.unwrap().is_none());
-    assert_eq!(
-        s.mssp_outstanding("4477")
-            .await
-            .unwrap()
-            .unwrap()
-            .mssp_trans_id,
-        "M1"
-    );
-    // A receipt only for an ended transaction.
-    assert!(!s.mssp_receipt("M1", 10).await.unwrap());
-    // One outcome: the second finish changes nothing.
-    assert!(s
-        .finish_mssp_transaction("M1", 500, Some(&[9, 9]), 20)
-        .await
-        .unwrap());
-    assert!(!s
-        .finish_mssp_transaction("M1", 401, None, 30)
-        .await
-        .unwrap());
-    let ended = s.mssp_transaction("M1").await.unwrap().unwrap();
-    assert_eq!(
-        (ended.status, ended.signature.as_deref(), ended.ended_at),
-        (Some(500), Some(&[9u8, 9][..]), Some(20))
-    );
-    assert!(s.mssp_outstanding("4477").await.unwrap().is_none());
-    assert!(s.mssp_receipt("M1", 40).await.unwrap());
-    assert_eq!(
-        s.mssp_transaction("M1").await.unwrap().unwrap().receipt_at,
-        Some(40)
-    );
-    assert!(!s
-        .finish_mssp_transaction("nope", 500, None, 20)
-        .await
-        .unwrap());
-    // The MSISDN is free again; the ended transaction still holds its AP_TransID.
-    let m5 = mssp_txn("M5", "A5", "4477", 100);
-    assert_eq!(
-        s.insert_mssp_transaction(&m5).await.unwrap(),
-        MsspInsert::Inserted
-    );
-    assert!(matches!(
-        s.insert_mssp_transaction(&mssp_txn("M6", "A1", "4479", 100)).await.unwrap(),
-        MsspInsert::Known(k) if k.mssp_trans_id == "M1"
-    ));
-    // Expiry: due at the deadline, ended at it, reported once.
-    assert!(s
-        .expire_mssp_transactions(99, 208)
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        s.expire_mssp_transactions(150, 208).await.unwrap(),
-        vec![("4477".to_string(), "M5".to_string())]
-    );
-    assert!(s
-        .expire_mssp_transactions(150, 208)
-        .await
-        .unwrap()
-        .is_empty());
-    let expired = s.mssp_transaction("M5").await.unwrap().unwrap();
-    assert_eq!((expired.status, expired.ended_at), (Some(208), Some(100)));
-    // Forgetting frees the AP_TransIDs of what ended before the cut only.
-    assert_eq!(s.forget_mssp_transactions(20).await.unwrap(), 0);
-    assert_eq!(s.forget_mssp_transactions(21).await.unwrap(), 1);
-    assert!(s.mssp_transaction("M1").await.unwrap().is_none());
-    assert!(s.mssp_transaction("M5").await.unwrap().is_some());
-    assert_eq!(s.forget_mssp_transactions(1000).await.unwrap(), 1);
-    assert!(s.mssp_transaction("M5").await.unwrap().is_none());
-    assert_eq!(
-        s.insert_mssp_transaction(&mssp_txn("M7", "A1", "4479", 100))
-            .await
-            .unwrap(),
-        MsspInsert::Inserted
-    );
-    assert!(
-        s.mssp_transaction("M3").await.unwrap().is_some(),
-        "outstanding kept"
-    );
-}
-
-fn code(hash: u8, grant_id: &str, expires_at: Millis) -> CodeRow {
-    CodeRow {
-        code_hash: vec![hash; 32],
-        client_id: "sp1".into(),
-        redirect_uri: "https://sp.example/cb".into(),
-        grant_id: grant_id.into(),
-        grant: "{\"g\":1}".into(),
-        created_at: 0,
-        expires_at,
-        used_at: None,
-    }
-}
-
-fn session(hash: u8, msisdn: &str, auth_time: Millis) -> SessionRow {
-    SessionRow {
-        session_hash: vec![hash; 32],
-        msisdn: msisdn.into(),
-        data: "{\"acr\":\"3\"}".into(),
-        auth_time,
-        expires_at: 10_000,
-    }
-}
-
-pub async fn code_from_an_approved_transaction_once(s: &dyn Store) {
-    s.insert_transaction(&tx("a1", "4477", 0, 1000))
-        .await
-        .unwrap();
-    // Still pending: no code, nothing written.
-    assert!(!s
-        .issue_code(
-            &code(1, "a1", 500),
-            Some("a1"),
-            Some(&session(9, "4477", 10))
-        )
-        .await
-        .unwrap());
-    assert!(s.code(&[1; 32]).await.unwrap().is_none());
-    assert!(s.session(&[9; 32]).await.unwrap().is_none());
-    assert!(s
-        .finish_transaction(TxState::Pending, &finish("a1", TxState::Approved, 10))
-        .await
-        .unwrap());
-    assert!(s
-        .issue_code(
-            &code(1, "a1", 500),
-            Some("a1"),
-            Some(&session(9, "4477", 10))
-        )
-        .await
-        .unwrap());
-    assert_eq!(
-        s.transaction("a1").await.unwrap().unwrap().state,
-        TxState::Redeemed
-    );
-    assert_eq!(s.code(&[1; 32]).await.unwrap(), Some(code(1, "a1", 500)));
-    assert_eq!(
-        s.session(&[9; 32]).await.unwrap(),
-        Some(session(9, "4477", 10))
-    );
-    // A second code for the same transaction is refused.
-    assert!(!s
-        .issue_code(&code(2, "a1", 500), Some("a1"), None)
-        .await
-        .unwrap());
-    assert!(s.code(&[2; 32]).await.unwrap().is_none());
-    // A code from a session alone; the session is replaced by a newer one.
-    assert!(s
-        .issue_code(&code(3, "g3", 500), None, Some(&session(9, "4478", 20)))
-        .await
-        .unwrap());
-    assert_eq!(s.session(&[9; 32]).await.unwrap().unwrap().msisdn, "4478");
-}
-
-pub async fn code_redeems_once_and_replay_revokes(s: &dyn Store) {
-    assert!(s.issue_code(&code(1, "g1", 500), None, None).await.unwrap());
-    let mut access = token(7, TokenKind::Access);
-    access.auth_req_id = Some("g1".into());
-    let mut refresh = token(8, TokenKind::Refresh);
-    refresh.auth_req_id = Some("g1".into());
-    assert!(s
-        .redeem_code(&[1; 32], &[access.clone(), refresh.clone()], 100)
-        .await
-        .unwrap());
-    assert_eq!(s.code(&[1; 32]).await.unwrap().unwrap().used_at, Some(100));
-    assert!(s.token(&access.token_hash).await.unwrap().is_some());
-    // Second use: refused, nothing stored.
-    assert!(!s
-        .redeem_code(&[1; 32], &[token(9, TokenKind::Access)], 110)
-        .await
-        .unwrap());
-    assert!(s.token(&[9; 32]).await.unwrap().is_none());
-    // The replay revokes what the code produced, once.
-    assert_eq!(s.revoke_tokens_of("g1", 120).await.unwrap(), 2);
-    assert_eq!(s.revoke_tokens_of("g1", 130).await.unwrap(), 0);
-    assert_eq!(
-        s.token(&refresh.token_hash)
-            .await
-            .unwrap()
-            .unwrap()
-            .revoked_at,
-        Some(120)
-    );
-    // An expired code is not redeemed.
-    assert!(s.issue_code(&code(2, "g2", 500), None, None).await.unwrap());
-    assert!(!s.redeem_code(&[2; 32], &[], 500).await.unwrap());
-    // Purge forgets expired codes and sessions.
-    assert!(s
-        .issue_code(&code(3, "g3", 900), None, Some(&session(5, "4477", 1)))
-        .await
-        .unwrap());
-    s.purge(20_000).await.unwrap();
-    assert!(s.code(&[2; 32]).await.unwrap().is_none());
-    assert!(s.session(&[5; 32]).await.unwrap().is_none());
-}
-
-/// A store under test, and what to clean up once the case has passed.
+/// A store under test, and what to clean up once the case has passed. Dereferences to the
+/// store.
 pub struct TestStore {
     pub store: std::sync::Arc<dyn Store>,
+    /// The same database, for what the store itself never writes.
+    pub raw: RawPool,
     /// The scratch PostgreSQL database to drop afterwards.
     pub scratch: Option<crate::testing::ScratchDatabase>,
 }
 
+/// The pool under a [`TestStore`].
+pub enum RawPool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
 impl TestStore {
+    pub fn sqlite(store: SqliteStore) -> TestStore {
+        TestStore {
+            raw: RawPool::Sqlite(store.pool.clone()),
+            store: std::sync::Arc::new(store),
+            scratch: None,
+        }
+    }
+
+    pub fn postgres(store: PostgresStore, scratch: crate::testing::ScratchDatabase) -> TestStore {
+        TestStore {
+            raw: RawPool::Postgres(store.pool.clone()),
+            store: std::sync::Arc::new(store),
+            scratch: Some(scratch),
+        }
+    }
+
+    /// Runs `sql` directly on the database (planting rows the store would never write).
+    pub async fn exec(&self, sql: &str) {
+        use sqlx::Executor;
+        match &self.raw {
+            RawPool::Sqlite(pool) => pool.execute(sql).await.map(drop),
+            RawPool::Postgres(pool) => pool.execute(sql).await.map(drop),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub async fn done(self) {
         drop(self.store);
+        drop(self.raw);
         if let Some(scratch) = self.scratch {
             scratch.drop_database().await;
         }
+    }
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &(dyn Store + 'static) {
+        &*self.store
     }
 }
 
@@ -713,6 +160,10 @@ macro_rules! backend_tests {
             code_from_an_approved_transaction_once,
             code_redeems_once_and_replay_revokes,
             mssp_transactions_keep_ap_trans_id_and_one_outcome,
+            keys_by_creation_then_kid,
+            negative_mt_counter_is_corrupt,
+            outbox_ties_claimed_by_id,
+            transaction_ties_by_auth_req_id,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {
@@ -720,7 +171,7 @@ macro_rules! backend_tests {
             #[tokio::test]
             async fn $case() {
                 let Some(t) = $open.await else { return };
-                super::$case(&*t.store).await;
+                super::$case(&t).await;
                 t.done().await;
             }
         )*
@@ -732,10 +183,8 @@ mod sqlite {
     use super::TestStore;
 
     async fn open() -> Option<TestStore> {
-        Some(TestStore {
-            store: crate::open("sqlite::memory:").await.unwrap(),
-            scratch: None,
-        })
+        let store = crate::SqliteStore::open("sqlite::memory:").await.unwrap();
+        Some(TestStore::sqlite(store))
     }
 
     backend_tests!(open());

@@ -4,44 +4,22 @@
 //! Each case runs in its own [`ScratchDatabase`] on the server named by
 //! `IDGW_TEST_POSTGRES_URL`, so cases run in parallel; unset, the cases say they were skipped.
 
-use super::{backend_tests, finish, mssp_txn, tx, TestStore};
+use super::{backend_tests, finish, mssp_txn, tx, with_notifications, TestStore};
 use crate::testing::ScratchDatabase;
-use crate::{MsspInsert, NewNotification, Store, StoreError, TxState};
+use crate::{MsspInsert, StoreError, TxState};
 use sqlx::{Connection, PgConnection};
 use std::collections::HashSet;
 use std::sync::Arc;
 
 async fn open() -> Option<TestStore> {
     let scratch = ScratchDatabase::create("PostgreSQL store case").await?;
-    let store = crate::open(&scratch.url())
+    let store = crate::PostgresStore::open(&scratch.url())
         .await
         .expect("open PostgresStore");
-    Some(TestStore {
-        store,
-        scratch: Some(scratch),
-    })
+    Some(TestStore::postgres(store, scratch))
 }
 
 backend_tests!(open());
-
-/// Finishes `n` transactions, each with a notification due at `now`.
-async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
-    for i in 0..n {
-        let id = format!("a{i}");
-        s.insert_transaction(&tx(&id, &format!("44{i}"), 0, 100_000))
-            .await
-            .unwrap();
-        let mut f = finish(&id, TxState::Approved, now);
-        f.notification = Some(NewNotification {
-            auth_req_id: id.clone(),
-            url: "http://127.0.0.1:1/cb".into(),
-            bearer: "tok".into(),
-            body: "{}".into(),
-            deadline: 100_000,
-        });
-        assert!(s.finish_transaction(TxState::Pending, &f).await.unwrap());
-    }
-}
 
 /// Two nodes claiming at the same instant never get the same notification, and between
 /// them get every one.
@@ -49,7 +27,7 @@ async fn with_notifications(s: &dyn Store, n: usize, now: i64) {
 async fn concurrent_claims_are_disjoint() {
     let Some(t) = open().await else { return };
     const N: usize = 60;
-    with_notifications(&*t.store, N, 100).await;
+    with_notifications(&t, N, 100).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(2));
     let workers: Vec<_> = (0..2)
         .map(|_| {
@@ -59,6 +37,7 @@ async fn concurrent_claims_are_disjoint() {
                 let mut ids = Vec::new();
                 loop {
                     let claimed = store.claim_outbox(100, 60_000, 4).await.unwrap();
+                    assert!(claimed.len() <= 4, "{} claimed at once", claimed.len());
                     if claimed.is_empty() {
                         return ids;
                     }
@@ -97,6 +76,7 @@ async fn concurrent_takeovers_are_disjoint() {
                 let mut ids = Vec::new();
                 loop {
                     let taken = store.claim_lapsed(&owner, 200, 60_000, 4).await.unwrap();
+                    assert!(taken.len() <= 4, "{} taken over at once", taken.len());
                     if taken.is_empty() {
                         return ids;
                     }
