@@ -206,7 +206,7 @@ async fn verify_assertion(
             KeysError::Jose(e) => {
                 OAuthError::invalid_client(format!("client_assertion rejected: {e}"))
             }
-            KeysError::Unavailable(e) => crate::request_object::unavailable_keys(&e),
+            KeysError::Unavailable(e) => crate::ciba::request_object::unavailable_keys(&e),
         })?;
     if claims.get("iss").and_then(|v| v.as_str()) != Some(client.id())
         || claims.get("sub").and_then(|v| v.as_str()) != Some(client.id())

@@ -2,10 +2,10 @@
 //! with the Mobile Connect SI endpoint (`si_authorization_endpoint`), response types and grant,
 //! and the Mobile Connect DI `authorization_endpoint` with its grant, locales and display values.
 
+use crate::endpoint::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
 use crate::jose::SUPPORTED_ALGS;
 use crate::mc_si::{GRANT_SERVER_INITIATED, RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING};
-use crate::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
-use crate::transaction::SUPPORTED_ACRS;
+use crate::transaction::record::SUPPORTED_ACRS;
 use crate::{mc_di, OpConfig};
 use serde_json::{json, Value};
 

@@ -1,10 +1,11 @@
 //! The OP's HTTP surface (DESIGN.md section 6). Handlers only parse the HTTP request, read
 //! the clock once, call the domain function, and render its result or its [`OAuthError`].
 
-use crate::backchannel::bc_authorize;
+use crate::ciba::request::bc_authorize;
+use crate::endpoint::{token, userinfo};
 use crate::error::OAuthError;
 use crate::params::{Incoming, Params, MAX_BODY};
-use crate::{discovery, token, userinfo, Op};
+use crate::{discovery, Op};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};

@@ -6,7 +6,7 @@
 //! `auth_req_id` (the MSSP joins a repeated `AP_TransID` to the running signature). A node
 //! stopping releases its leases, so a restart resumes at once.
 
-use crate::flow::{parse_request, spawn_authentication};
+use crate::transaction::lifecycle::{parse_request, spawn_authentication};
 use crate::Op;
 use idgw_store::{Millis, StoreError};
 use std::collections::HashSet;

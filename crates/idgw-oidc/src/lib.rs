@@ -3,21 +3,22 @@
 //! and Device-Initiated ([`mc_di`]), discovery, JWKS, refresh tokens and userinfo.
 //!
 //! Layout: [`params`], [`client_auth`] and the HTTP layer ([`http`]) parse and render;
-//! [`backchannel`], [`token`], [`flow`] and [`userinfo`] decide; everything persistent goes
-//! through [`idgw_store::Store`]. Subscribers are authenticated through the
+//! [`ciba`], [`mc_si`], [`mc_di`], [`endpoint`] and [`transaction`] decide; everything
+//! persistent goes through [`idgw_store::Store`]. Subscribers are authenticated through the
 //! [`authenticator::Authenticator`] boundary.
 
 pub mod authenticator;
-pub mod backchannel;
+pub mod ciba;
 pub mod client;
 pub mod client_auth;
 pub mod client_keys;
 pub mod discovery;
+pub mod endpoint;
 pub mod error;
 pub mod fetch;
-pub mod flow;
 pub mod hint;
 pub mod http;
+pub mod issue;
 pub mod jose;
 pub mod keys;
 pub mod lease;
@@ -28,12 +29,8 @@ pub mod outbox;
 pub mod params;
 pub mod polls;
 pub mod registry;
-pub mod request_object;
 pub mod sector;
-pub mod token;
-pub mod tokens;
 pub mod transaction;
-pub mod userinfo;
 
 use authenticator::Authenticator;
 use idgw_store::{Event, Millis, Store};
@@ -205,7 +202,7 @@ impl Op {
     /// from the MSISDN.
     pub async fn pcr(&self, sector: &str, msisdn: &str) -> Result<String, idgw_store::StoreError> {
         self.store
-            .pcr_for(sector, msisdn, &tokens::random_token())
+            .pcr_for(sector, msisdn, &issue::random_token())
             .await
     }
 
@@ -248,7 +245,7 @@ impl Op {
         loop {
             tokio::select! {
                 _ = sweep.tick() => {
-                    if let Err(e) = flow::sweep_expired(&self, self.now()).await {
+                    if let Err(e) = transaction::lifecycle::sweep_expired(&self, self.now()).await {
                         tracing::error!(error = %e, "expiry sweep failed");
                     }
                 }

@@ -6,10 +6,10 @@
 //! tokens minted from it carry its `grant_id`, so a replayed code revokes them.
 
 use crate::error::OAuthError;
+use crate::issue::{random_token, token_hash, Grant};
 use crate::mc_si::echoable;
 use crate::params::Params;
-use crate::tokens::{random_token, token_hash, Grant};
-use crate::transaction::AcceptedRequest;
+use crate::transaction::record::AcceptedRequest;
 use crate::Op;
 use idgw_store::{CodeRow, Millis, SessionRow};
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,8 @@
 use super::code::{self, CodeGrant, Return};
 use super::session::{self, Browser, SessionData};
 use crate::error::OAuthError;
-use crate::flow::grant_for;
-use crate::transaction::{AcceptedRequest, StoredOutcome};
+use crate::transaction::lifecycle::grant_for;
+use crate::transaction::record::{AcceptedRequest, StoredOutcome};
 use crate::Op;
 use idgw_store::{Millis, TransactionRow, TxState};
 

@@ -9,14 +9,14 @@
 
 use super::code::Return;
 use super::{DISPLAY_VALUES, GRANT_AUTHORIZATION_CODE, RESPONSE_TYPE_CODE, SUPPORTED_VERSIONS};
-use crate::backchannel::{display_text, MAX_BINDING_MESSAGE};
+use crate::ciba::request::{display_text, MAX_BINDING_MESSAGE};
 use crate::client::Client;
 use crate::error::{ErrorCode, OAuthError};
 use crate::hint::Hint;
 use crate::mc_si::echoable;
 use crate::mc_si::request::SUPPORTED_SCOPES;
 use crate::params::{Params, MAX_VALUE};
-use crate::transaction::choose_acr;
+use crate::transaction::record::choose_acr;
 use crate::Op;
 use idgw_store::Millis;
 use std::sync::Arc;

@@ -7,8 +7,8 @@
 //! - [`request_object`]: the signed Request Object ("Signature Validation", Table 4 claims).
 //! - [`polling`]: the Polling Request at `/token` (Tables 7, 8, 9, errors Tables 17 and 18).
 //!
-//! Notification mode (Tables 6, 14, 15) is the push delivery of [`crate::flow`], and the ID
-//! token claims of Table 10 come from [`crate::transaction::AcceptedRequest::id_token_extras`].
+//! Notification mode (Tables 6, 14, 15) is the push delivery of
+//! [`crate::transaction::lifecycle`], and the ID token claims of Table 10 come from [`crate::transaction::record::AcceptedRequest::id_token_extras`].
 
 pub mod polling;
 pub mod request;

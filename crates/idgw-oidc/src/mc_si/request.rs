@@ -8,14 +8,14 @@
 //! poll delivery, `mc_si_async_code` is push delivery to the request's `notification_uri`.
 
 use super::{echoable, is_si_response_type, request_object, RESPONSE_TYPE_ASYNC_CODE};
-use crate::backchannel::{
+use crate::ciba::request::{
     display_text, open_transaction, Acknowledgement, MAX_BINDING_MESSAGE, MAX_NOTIFICATION_TOKEN,
 };
 use crate::client::{Client, DeliveryMode};
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::hint::{self, Hint};
 use crate::params::{BodyFormat, Incoming, Params};
-use crate::transaction::{choose_acr, AcceptedRequest};
+use crate::transaction::record::{choose_acr, AcceptedRequest};
 use crate::Op;
 use idgw_store::{Millis, StoreError};
 use std::sync::Arc;

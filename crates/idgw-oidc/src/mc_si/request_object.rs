@@ -52,7 +52,7 @@ pub async fn open(op: &Op, client: &Client, jwt: &str, now: Millis) -> Result<Pa
         KeysError::Jose(other) => invalid(format!("rejected: {other}")),
         // Table 12 "System connection problem": 503 server_error.
         KeysError::Unavailable(e) => {
-            let e = crate::request_object::unavailable_keys(&e);
+            let e = crate::ciba::request_object::unavailable_keys(&e);
             OAuthError::new(ErrorCode::ServerUnavailable, e.description)
         }
     })?;

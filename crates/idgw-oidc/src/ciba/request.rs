@@ -4,15 +4,16 @@
 //! Validation runs to the end before anything is stored: a rejected request leaves no
 //! transaction behind (only a spent `jti`, which is replay evidence).
 
+use crate::ciba::request_object;
 use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
-use crate::flow::spawn_authentication;
 use crate::hint::{self, Hint};
+use crate::issue::random_token;
 use crate::params::{BodyFormat, Incoming, Params};
-use crate::tokens::random_token;
-use crate::transaction::{choose_acr, AcceptedRequest};
-use crate::{request_object, Op};
+use crate::transaction::lifecycle::spawn_authentication;
+use crate::transaction::record::{choose_acr, AcceptedRequest};
+use crate::Op;
 use idgw_store::{Millis, StoreError, TransactionRow, TxState};
 use std::sync::Arc;
 
@@ -84,7 +85,11 @@ async fn accept(
 ) -> Result<Acknowledgement, OAuthError> {
     let cfg = &op.config;
     let grants = &client.metadata.grant_types;
-    if !grants.is_empty() && !grants.iter().any(|g| crate::token::is_ciba_grant(g)) {
+    if !grants.is_empty()
+        && !grants
+            .iter()
+            .any(|g| crate::endpoint::token::is_ciba_grant(g))
+    {
         return Err(OAuthError::unauthorized_client(
             "this client is not registered for backchannel authentication",
         ));

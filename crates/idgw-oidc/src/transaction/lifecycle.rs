@@ -11,8 +11,8 @@
 use crate::authenticator::{AuthOutcome, AuthenticationRequest};
 use crate::client::DeliveryMode;
 use crate::error::{Dialect, ErrorCode, OAuthError};
-use crate::tokens::{mint, Grant};
-use crate::transaction::{AcceptedRequest, StoredOutcome};
+use crate::issue::{mint, Grant};
+use crate::transaction::record::{AcceptedRequest, StoredOutcome};
 use crate::Op;
 use idgw_store::{Finish, Millis, NewNotification, TransactionRow, TxState};
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! `phone_number` / `phone_number_verified` when the `phone` scope was granted.
 
 use crate::error::{ErrorCode, OAuthError};
-use crate::tokens::{token_hash, Grant};
+use crate::issue::{token_hash, Grant};
 use crate::Op;
 use idgw_store::{Millis, TokenKind};
 use serde_json::{json, Value};

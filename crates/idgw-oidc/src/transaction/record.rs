@@ -47,9 +47,9 @@ impl AcceptedRequest {
     pub fn id_token_extras<'a>(
         &'a self,
         auth_req_id: Option<&'a str>,
-    ) -> crate::tokens::IdTokenExtras<'a> {
+    ) -> crate::issue::IdTokenExtras<'a> {
         let mc_authz = self.scope.split(' ').any(|s| s == "mc_authz");
-        crate::tokens::IdTokenExtras {
+        crate::issue::IdTokenExtras {
             nonce: self.nonce.as_deref(),
             hashed_login_hint: self.hashed_login_hint.as_deref(),
             auth_req_id,
