@@ -4,9 +4,10 @@
 
 use crate::endpoint::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
 use crate::jose::SUPPORTED_ALGS;
+use crate::mc_di;
 use crate::mc_si::{GRANT_SERVER_INITIATED, RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING};
+use crate::op::OpConfig;
 use crate::transaction::record::SUPPORTED_ACRS;
-use crate::{mc_di, OpConfig};
 use serde_json::{json, Value};
 
 pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {

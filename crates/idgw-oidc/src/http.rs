@@ -2,10 +2,11 @@
 //! the clock once, call the domain function, and render its result or its [`OAuthError`].
 
 use crate::ciba::request::bc_authorize;
+use crate::discovery;
 use crate::endpoint::{token, userinfo};
 use crate::error::OAuthError;
+use crate::op::Op;
 use crate::params::{Incoming, Params, MAX_BODY};
-use crate::{discovery, Op};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};

@@ -2,12 +2,12 @@
 //! ID token of OIDC Core 2 with the CIBA Core 10.3.1 and Mobile Connect claims.
 
 use crate::error::OAuthError;
-use crate::jose::{b64, half_hash};
-use crate::Op;
+use crate::jose::half_hash;
+use crate::op::Op;
+use crate::opaque::random_token;
 use idgw_store::{Millis, TokenKind, TokenRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 /// What an access or refresh token grants, stored with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,17 +59,6 @@ impl Issued {
     }
 }
 
-/// 256 random bits, base64url: used for tokens, `auth_req_id` and PCRs.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
-    b64(&bytes)
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 /// Mints an access token, a refresh token and an ID token for `grant`.
 pub async fn mint(
     op: &Op,
@@ -84,7 +73,7 @@ pub async fn mint(
     let refresh_token = random_token();
     let grant_json = serde_json::to_string(grant).expect("grant serializes");
     let row = |token: &str, kind, ttl_s: u64| TokenRow {
-        token_hash: token_hash(token),
+        token_hash: crate::opaque::token_hash(token),
         kind,
         client_id: client_id.to_string(),
         auth_req_id: auth_req_id.map(str::to_string),

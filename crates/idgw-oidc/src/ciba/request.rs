@@ -9,11 +9,11 @@ use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::hint::{self, Hint};
-use crate::issue::random_token;
+use crate::op::Op;
+use crate::opaque::random_token;
 use crate::params::{BodyFormat, Incoming, Params};
 use crate::transaction::lifecycle::spawn_authentication;
 use crate::transaction::record::{choose_acr, AcceptedRequest};
-use crate::Op;
 use idgw_store::{Millis, StoreError, TransactionRow, TxState};
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@ use crate::client::Client;
 use crate::client_keys::KeysError;
 use crate::error::{Dialect, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, SUPPORTED_ALGS};
+use crate::op::Op;
 use crate::params::Params;
-use crate::Op;
 use idgw_store::Millis;
 use serde_json::Value;
 

@@ -6,14 +6,15 @@
 use crate::client::{Client, DeliveryMode};
 use crate::client_auth;
 use crate::error::{Dialect, ErrorCode, OAuthError};
-use crate::issue::{mint, token_hash, Grant, IdTokenExtras, Issued};
+use crate::issue::{mint, Grant, IdTokenExtras, Issued};
 use crate::mc_di::GRANT_AUTHORIZATION_CODE;
 use crate::mc_si::request::recover_correlation_id;
 use crate::mc_si::{echoable, polling, GRANT_SERVER_INITIATED};
+use crate::op::Op;
+use crate::opaque::token_hash;
 use crate::params::{BodyFormat, Incoming, Params};
 use crate::transaction::lifecycle::grant_for;
 use crate::transaction::record::{AcceptedRequest, StoredOutcome};
-use crate::Op;
 use idgw_store::{Finish, Millis, TokenKind, TransactionRow, TxState};
 use serde_json::{Map, Value};
 

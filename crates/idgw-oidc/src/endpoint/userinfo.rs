@@ -2,8 +2,9 @@
 //! `phone_number` / `phone_number_verified` when the `phone` scope was granted.
 
 use crate::error::{ErrorCode, OAuthError};
-use crate::issue::{token_hash, Grant};
-use crate::Op;
+use crate::issue::Grant;
+use crate::op::Op;
+use crate::opaque::token_hash;
 use idgw_store::{Millis, TokenKind};
 use serde_json::{json, Value};
 

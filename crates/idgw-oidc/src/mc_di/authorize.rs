@@ -12,8 +12,8 @@ use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::hint::{self, normalize_msisdn, Hint};
 use crate::issue::Grant;
 use crate::jose::sha256_hex;
+use crate::op::Op;
 use crate::transaction::record::AcceptedRequest;
-use crate::Op;
 use idgw_store::{Millis, StoreError};
 use std::sync::Arc;
 

@@ -6,11 +6,12 @@
 //! tokens minted from it carry its `grant_id`, so a replayed code revokes them.
 
 use crate::error::OAuthError;
-use crate::issue::{random_token, token_hash, Grant};
+use crate::issue::Grant;
 use crate::mc_si::echoable;
+use crate::op::Op;
+use crate::opaque::{random_token, token_hash};
 use crate::params::Params;
 use crate::transaction::record::AcceptedRequest;
-use crate::Op;
 use idgw_store::{CodeRow, Millis, SessionRow};
 use serde::{Deserialize, Serialize};
 

@@ -6,9 +6,9 @@
 use super::code::{self, CodeGrant, Return};
 use super::session::{self, Browser, SessionData};
 use crate::error::OAuthError;
+use crate::op::Op;
 use crate::transaction::lifecycle::grant_for;
 use crate::transaction::record::{AcceptedRequest, StoredOutcome};
-use crate::Op;
 use idgw_store::{Millis, TransactionRow, TxState};
 
 /// Where a followed transaction stands, for the wait page.

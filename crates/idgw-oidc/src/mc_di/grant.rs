@@ -10,10 +10,11 @@ use super::code::CodeGrant;
 use super::request::allows_device_initiated;
 use crate::client::Client;
 use crate::error::{ErrorCode, OAuthError};
-use crate::issue::{mint, token_hash};
+use crate::issue::mint;
 use crate::mc_si::polling::check_correlation_id;
+use crate::op::Op;
+use crate::opaque::token_hash;
 use crate::params::Params;
-use crate::Op;
 use idgw_store::{CodeRow, Millis, StoreError};
 use serde_json::{Map, Value};
 

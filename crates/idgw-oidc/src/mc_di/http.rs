@@ -16,7 +16,7 @@ use super::request::Raw;
 use super::session::Browser;
 use super::AUTHORIZE_PATH;
 use crate::error::OAuthError;
-use crate::Op;
+use crate::op::Op;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, RawQuery, State};

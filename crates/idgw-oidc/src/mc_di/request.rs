@@ -15,9 +15,9 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::hint::Hint;
 use crate::mc_si::echoable;
 use crate::mc_si::request::SUPPORTED_SCOPES;
+use crate::op::Op;
 use crate::params::{Params, MAX_VALUE};
 use crate::transaction::record::choose_acr;
-use crate::Op;
 use idgw_store::Millis;
 use std::sync::Arc;
 

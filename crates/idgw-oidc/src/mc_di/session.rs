@@ -42,14 +42,14 @@ impl Browser {
                 fresh: false,
             },
             None => Browser {
-                cookie: crate::issue::random_token(),
+                cookie: crate::opaque::random_token(),
                 fresh: true,
             },
         }
     }
 
     pub fn hash(&self) -> Vec<u8> {
-        crate::issue::token_hash(&self.cookie)
+        crate::opaque::token_hash(&self.cookie)
     }
 
     pub fn hex(&self) -> String {

@@ -7,9 +7,9 @@ use crate::authenticator::AuthOutcome;
 use crate::client::{AuthMethod, Client};
 use crate::endpoint::token::{poll_grant, PollGrant};
 use crate::error::{ErrorCode, OAuthError};
+use crate::op::Op;
 use crate::params::Params;
 use crate::transaction::record::{AcceptedRequest, StoredOutcome};
-use crate::Op;
 use idgw_store::{Millis, TxState};
 use serde_json::{Map, Value};
 

@@ -14,9 +14,9 @@ use crate::ciba::request::{
 use crate::client::{Client, DeliveryMode};
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::hint::{self, Hint};
+use crate::op::Op;
 use crate::params::{BodyFormat, Incoming, Params};
 use crate::transaction::record::{choose_acr, AcceptedRequest};
-use crate::Op;
 use idgw_store::{Millis, StoreError};
 use std::sync::Arc;
 
@@ -422,7 +422,7 @@ async fn validate(
 /// ranges it "belongs to the Operator, but Mobile Connect services are not enabled" (idgw does
 /// no on-the-fly registration: provisioning a subscriber enables Mobile Connect); outside them
 /// it is not this operator's user. Both are `access_denied`.
-fn not_a_subscriber(config: &crate::OpConfig, msisdn: &str) -> OAuthError {
+fn not_a_subscriber(config: &crate::op::OpConfig, msisdn: &str) -> OAuthError {
     let home = config.home_msisdn_prefixes.is_empty()
         || config
             .home_msisdn_prefixes

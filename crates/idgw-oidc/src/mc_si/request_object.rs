@@ -10,8 +10,8 @@ use crate::client::Client;
 use crate::client_keys::KeysError;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, sha256_hex, JoseFailure};
+use crate::op::Op;
 use crate::params::Params;
-use crate::Op;
 use idgw_store::Millis;
 use serde_json::Value;
 
