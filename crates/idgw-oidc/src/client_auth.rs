@@ -3,7 +3,7 @@
 //! and `private_key_jwt`. The client must use the method it registered.
 
 use crate::client::{secret_matches, AuthMethod, Client};
-use crate::client_keys::KeysError;
+use crate::client_keys::{unavailable_keys, KeysError};
 use crate::error::OAuthError;
 use crate::jose::{audience_matches, numeric_claim, SUPPORTED_ALGS};
 use crate::op::Op;
@@ -206,7 +206,7 @@ async fn verify_assertion(
             KeysError::Jose(e) => {
                 OAuthError::invalid_client(format!("client_assertion rejected: {e}"))
             }
-            KeysError::Unavailable(e) => crate::ciba::request_object::unavailable_keys(&e),
+            KeysError::Unavailable(e) => unavailable_keys(&e),
         })?;
     if claims.get("iss").and_then(|v| v.as_str()) != Some(client.id())
         || claims.get("sub").and_then(|v| v.as_str()) != Some(client.id())

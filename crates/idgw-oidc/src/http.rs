@@ -1,8 +1,8 @@
 //! The OP's HTTP surface (DESIGN.md section 6). Handlers only parse the HTTP request, read
 //! the clock once, call the domain function, and render its result or its [`OAuthError`].
 
-use crate::ciba::request::bc_authorize;
 use crate::discovery;
+use crate::endpoint::backchannel::bc_authorize;
 use crate::endpoint::{token, userinfo};
 use crate::error::OAuthError;
 use crate::op::Op;

@@ -7,7 +7,8 @@
 //! stopping releases its leases, so a restart resumes at once.
 
 use crate::op::Op;
-use crate::transaction::lifecycle::{parse_request, spawn_authentication};
+use crate::transaction::lifecycle::spawn_authentication;
+use crate::transaction::record::AcceptedRequest;
 use idgw_store::{Millis, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +48,7 @@ pub async fn take_over(op: &Arc<Op>, now: Millis) -> Result<usize, StoreError> {
                 continue; // its renewal was late: held again, and still worked here
             }
             tracing::info!(auth_req_id = %row.auth_req_id, node = %op.node.id, "taking over a transaction whose lease lapsed");
-            if let Some(request) = parse_request(&row) {
+            if let Some(request) = AcceptedRequest::of(&row) {
                 spawn_authentication(op.clone(), row, request);
                 taken += 1;
             }

@@ -4,7 +4,7 @@
 //! asking again (OIDC Core 3.1.2.1 `prompt` and `max_age`; DI Table 2).
 
 use super::request::AuthorizationRequest;
-use crate::transaction::record::choose_acr;
+use crate::validate::choose_acr;
 use idgw_store::{Millis, SessionRow};
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@
 //! `jti` when present, else its signature, so a captured request cannot be replayed.
 
 use crate::client::Client;
-use crate::client_keys::KeysError;
+use crate::client_keys::{unavailable_keys, KeysError};
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, sha256_hex, JoseFailure};
 use crate::op::Op;
@@ -52,7 +52,7 @@ pub async fn open(op: &Op, client: &Client, jwt: &str, now: Millis) -> Result<Pa
         KeysError::Jose(other) => invalid(format!("rejected: {other}")),
         // Table 12 "System connection problem": 503 server_error.
         KeysError::Unavailable(e) => {
-            let e = crate::ciba::request_object::unavailable_keys(&e);
+            let e = unavailable_keys(&e);
             OAuthError::new(ErrorCode::ServerUnavailable, e.description)
         }
     })?;

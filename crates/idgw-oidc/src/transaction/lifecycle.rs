@@ -11,7 +11,7 @@
 use crate::authenticator::{AuthOutcome, AuthenticationRequest};
 use crate::client::DeliveryMode;
 use crate::error::{Dialect, ErrorCode, OAuthError};
-use crate::issue::{mint, Grant};
+use crate::issue::mint;
 use crate::op::Op;
 use crate::transaction::record::{AcceptedRequest, StoredOutcome};
 use idgw_store::{Finish, Millis, NewNotification, TransactionRow, TxState};
@@ -113,7 +113,7 @@ pub async fn complete(
             (DeliveryMode::Ping, AuthOutcome::Expired) => None,
             (DeliveryMode::Ping, _) => Some(json!({ "auth_req_id": row.auth_req_id })),
             (DeliveryMode::Push, AuthOutcome::Approved { .. }) => {
-                let grant = grant_for(request, &row.msisdn, &stored);
+                let grant = request.grant(&row.msisdn, &stored);
                 let extras = request.id_token_extras(Some(&row.auth_req_id));
                 let issued = mint(
                     op,
@@ -205,34 +205,12 @@ fn mc_si_notification_error(outcome: &AuthOutcome) -> (ErrorCode, &'static str) 
     }
 }
 
-/// The grant a completed transaction's tokens carry.
-pub fn grant_for(request: &AcceptedRequest, msisdn: &str, outcome: &StoredOutcome) -> Grant {
-    Grant {
-        sub: request.sub.clone(),
-        msisdn: msisdn.to_string(),
-        scope: request.scope.clone(),
-        acr: request.acr.clone(),
-        amr: outcome.amr.clone(),
-        auth_time: outcome.auth_time,
-    }
-}
-
-pub(crate) fn parse_request(row: &TransactionRow) -> Option<AcceptedRequest> {
-    match serde_json::from_str(&row.request) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            tracing::error!(code = "E_TX_ROW", auth_req_id = %row.auth_req_id, error = %e, "unreadable transaction");
-            None
-        }
-    }
-}
-
 /// Ends every pending transaction past its expiry, telling push clients (CIBA Core 12).
 pub async fn sweep_expired(op: &Op, now: Millis) -> Result<usize, OAuthError> {
     let due = op.store.expired_pending(now, 500).await?;
     let mut ended = 0;
     for row in due {
-        let Some(request) = parse_request(&row) else {
+        let Some(request) = AcceptedRequest::of(&row) else {
             // Unreadable: still end it, so the subscriber is free and polls see an end.
             let finish = Finish {
                 auth_req_id: row.auth_req_id.clone(),

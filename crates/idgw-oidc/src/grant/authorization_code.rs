@@ -6,17 +6,34 @@
 //! A replayed code is refused and revokes every token minted from it (RFC 6749 4.1.2); the
 //! revocation is committed even though the answer is an error.
 
-use super::code::CodeGrant;
-use super::request::allows_device_initiated;
+use super::GRANT_AUTHORIZATION_CODE;
 use crate::client::Client;
 use crate::error::{ErrorCode, OAuthError};
-use crate::issue::mint;
-use crate::mc_si::polling::check_correlation_id;
+use crate::issue::{mint, Grant};
+use crate::mobile_connect::check_correlation_id;
 use crate::op::Op;
 use crate::opaque::token_hash;
 use crate::params::Params;
+use crate::transaction::record::AcceptedRequest;
 use idgw_store::{CodeRow, Millis, StoreError};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+/// What a code is exchanged for, stored with it (by [`crate::mc_di::code`]): the accepted
+/// request (`nonce`, `correlation_id`, hashed hint, displayed data) and the grant of its tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeGrant {
+    pub request: AcceptedRequest,
+    pub grant: Grant,
+}
+
+/// Whether the client may use Device-Initiated mode: it registered redirect URIs and, if it
+/// lists grant types, `authorization_code`.
+pub fn allows_device_initiated(client: &Client) -> bool {
+    let grants = &client.metadata.grant_types;
+    !client.metadata.redirect_uris.is_empty()
+        && (grants.is_empty() || grants.iter().any(|g| g == GRANT_AUTHORIZATION_CODE))
+}
 
 /// Table 8 "System connection problem" (503 `server_error` "Service is not available") when the
 /// store cannot be reached in time, else "Unexpected error" (500 `server_error` "Internal
@@ -141,7 +158,7 @@ fn check(
         ));
     }
     let correlation = match code_grant {
-        Some(g) => check_correlation_id(params, &g.request).is_ok(),
+        Some(g) => check_correlation_id(params, g.request.correlation_id.as_deref()).is_ok(),
         None => params.raw("correlation_id") != Some(""),
     };
     if !correlation {
