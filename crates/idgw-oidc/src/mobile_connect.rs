@@ -2,8 +2,8 @@
 //! the `correlation_id` echo and its checks (SI Tables 4, 7, 11, 17; DI Tables 2, 3, 8), and
 //! the scope values idgw serves.
 
-use crate::params::Params;
 use crate::error::OAuthError;
+use crate::params::Params;
 
 /// Longest `correlation_id` echoed or accepted.
 pub const MAX_CORRELATION_ID: usize = 256;

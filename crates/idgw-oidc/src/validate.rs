@@ -20,7 +20,8 @@ pub const SUPPORTED_ACRS: &[(&str, bool)] = &[
 ];
 
 /// SI Table 13 and DI Table 7: neither `login_hint` nor `login_hint_token`.
-pub const HINT_MISSING: &str = "REQUIRED parameters login_hint_token (or) login_hint does not exist";
+pub const HINT_MISSING: &str =
+    "REQUIRED parameters login_hint_token (or) login_hint does not exist";
 
 fn invalid(description: impl Into<String>) -> OAuthError {
     OAuthError::invalid_request(description)
@@ -223,9 +224,18 @@ mod tests {
         let down = vec!["phone".to_string()];
         let problem = |s| scope_problem(s, &c, served, &down);
         assert_eq!(problem("phone"), Some(ScopeProblem::NoOpenid));
-        assert_eq!(problem("openid mc_authn"), Some(ScopeProblem::NotServed("mc_authn")));
-        assert_eq!(problem("openid mc_authz"), Some(ScopeProblem::NotServed("mc_authz")));
-        assert_eq!(problem("openid  phone"), Some(ScopeProblem::Suspended("phone")));
+        assert_eq!(
+            problem("openid mc_authn"),
+            Some(ScopeProblem::NotServed("mc_authn"))
+        );
+        assert_eq!(
+            problem("openid mc_authz"),
+            Some(ScopeProblem::NotServed("mc_authz"))
+        );
+        assert_eq!(
+            problem("openid  phone"),
+            Some(ScopeProblem::Suspended("phone"))
+        );
         assert_eq!(scope_problem("openid mc_authz", &c, None, &[]), None);
     }
 
@@ -250,7 +260,12 @@ mod tests {
         for bad in ["max_age=", "max_age=1.5", "max_age=-1"] {
             assert!(max_age(&params(bad)).is_err(), "{bad}");
         }
-        assert_eq!(correlation_id(&params("correlation_id=c")).unwrap().as_deref(), Some("c"));
+        assert_eq!(
+            correlation_id(&params("correlation_id=c"))
+                .unwrap()
+                .as_deref(),
+            Some("c")
+        );
         assert!(correlation_id(&params("correlation_id=")).is_err());
         assert_eq!(correlation_id(&params("")).unwrap(), None);
     }
@@ -258,11 +273,17 @@ mod tests {
     #[test]
     fn client_name_must_be_registered_and_mc_authz_needs_three() {
         let c = client(None, &["Bank"]);
-        assert_eq!(client_name(&c, &params("client_name=Bank")).unwrap(), Some("Bank"));
+        assert_eq!(
+            client_name(&c, &params("client_name=Bank")).unwrap(),
+            Some("Bank")
+        );
         assert!(client_name(&c, &params("client_name=bank")).is_err());
         assert!(client_name(&c, &params("client_name=")).is_err());
         assert_eq!(client_name(&c, &params("")).unwrap(), None);
-        assert_eq!(missing_for_mc_authz(&params("binding_message=&client_name=B&context=x")).len(), 0);
+        assert_eq!(
+            missing_for_mc_authz(&params("binding_message=&client_name=B&context=x")).len(),
+            0
+        );
         let missing = missing_for_mc_authz(&params("client_name="));
         let texts: Vec<_> = missing.iter().map(|e| e.description.as_str()).collect();
         assert_eq!(
@@ -278,15 +299,24 @@ mod tests {
     #[test]
     fn requested_expiry_is_positive_and_capped() {
         assert_eq!(requested_expiry(&params(""), 300, 3600).unwrap(), 300);
-        assert_eq!(requested_expiry(&params("requested_expiry=120"), 300, 3600).unwrap(), 120);
-        assert_eq!(requested_expiry(&params("requested_expiry=9000"), 300, 3600).unwrap(), 3600);
+        assert_eq!(
+            requested_expiry(&params("requested_expiry=120"), 300, 3600).unwrap(),
+            120
+        );
+        assert_eq!(
+            requested_expiry(&params("requested_expiry=9000"), 300, 3600).unwrap(),
+            3600
+        );
         assert!(requested_expiry(&params("requested_expiry=0"), 300, 3600).is_err());
         assert!(requested_expiry(&params("requested_expiry=soon"), 300, 3600).is_err());
     }
 
     #[test]
     fn hints_one_for_ciba_and_not_both_for_mobile_connect() {
-        assert_eq!(one_hint(&params("login_hint=1")).unwrap(), Hint::LoginHint("1".into()));
+        assert_eq!(
+            one_hint(&params("login_hint=1")).unwrap(),
+            Hint::LoginHint("1".into())
+        );
         assert!(one_hint(&params("")).is_err());
         assert!(one_hint(&params("login_hint=1&id_token_hint=t")).is_err());
         assert_eq!(login_hint(&params("")).unwrap(), None);

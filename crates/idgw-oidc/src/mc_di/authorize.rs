@@ -3,7 +3,8 @@
 //! then follows on the "check your phone" page ([`super::follow`]).
 
 use super::code;
-use super::request::{self, AuthorizationRequest, Raw, Rejection};
+use super::request::{self, AuthorizationRequest, Rejection};
+use super::serialization::Raw;
 use super::session::{self, Browser, SessionData};
 use crate::client::DeliveryMode;
 use crate::error::{Dialect, ErrorCode, OAuthError};

@@ -12,7 +12,7 @@
 use super::authorize::{self, Step};
 use super::follow::{self, Progress};
 use super::pages::{self, Lang, Waiting};
-use super::request::Raw;
+use super::serialization::Raw;
 use super::session::Browser;
 use super::AUTHORIZE_PATH;
 use crate::error::OAuthError;

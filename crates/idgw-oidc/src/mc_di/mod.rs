@@ -2,7 +2,8 @@
 //! the OIDC Authorization Code Flow in the user's browser, with the operator's own pages, on
 //! the same transactions, authenticator (the SIM chain) and tokens as CIBA.
 //!
-//! - [`request`]: the OIDC Authorization Request (Table 2) and its errors (Table 7).
+//! - [`request`]: the OIDC Authorization Request (Table 2) and its errors (Table 7), read by
+//!   [`serialization`].
 //! - [`authorize`]: what an accepted request leads to: a code from the browser's session, the
 //!   phone-number page, or an authentication on the SIM followed live on the "check your
 //!   phone" page.
@@ -20,6 +21,7 @@ pub mod follow;
 pub mod http;
 pub mod pages;
 pub mod request;
+pub mod serialization;
 pub mod session;
 
 /// Where the Authorization Endpoint is served (DESIGN.md section 6).

@@ -8,6 +8,7 @@
 //! all run, so "Multiple problems in authorization request" can be told apart from one.
 
 use super::code::Return;
+use super::serialization::{collect, Collected, Raw};
 use super::{DISPLAY_VALUES, MAX_STATE, RESPONSE_TYPE_CODE, SUPPORTED_VERSIONS};
 use crate::client::Client;
 use crate::error::{ErrorCode, OAuthError};
@@ -24,15 +25,6 @@ use std::sync::Arc;
 /// Scope values that ask for authentication alone: only then may idgw ask the user for the
 /// phone number instead of requiring a hint (Table 7, `login_hint` row note).
 const AUTHENTICATION_SCOPES: &[&str] = &["openid", "mc_authn"];
-
-/// An Authorization Request as it reached the endpoint.
-#[derive(Debug, Clone, Copy)]
-pub struct Raw<'a> {
-    pub get: bool,
-    pub query: Option<&'a str>,
-    pub content_type: Option<&'a str>,
-    pub body: &'a [u8],
-}
 
 /// Why a request is refused, and how (Table 7 "HTTP mode").
 #[derive(Debug, Clone)]
@@ -69,57 +61,6 @@ impl AuthorizationRequest {
     /// `scope` names `mc_authz`: always prompt, whatever `prompt` says (Table 2).
     pub fn mc_authz(&self) -> bool {
         self.scope.split(' ').any(|s| s == "mc_authz")
-    }
-}
-
-/// The parameters of a request, the names sent more than once, and a serialization problem.
-struct Collected {
-    params: Params,
-    duplicates: Vec<String>,
-    serialization: Option<&'static str>,
-}
-
-fn from_pairs(input: &[u8]) -> (Params, Vec<String>) {
-    let mut params = Params::default();
-    let mut duplicates = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(input) {
-        if params.contains(&k) {
-            duplicates.push(k.into_owned());
-        } else {
-            params.insert(&k, v.into_owned());
-        }
-    }
-    (params, duplicates)
-}
-
-/// Section 4: GET carries the query string, POST a form body. A request serialized otherwise
-/// is still read, so that its error can go to a valid `redirect_uri` (Table 7).
-fn collect(raw: Raw<'_>) -> Collected {
-    let query = raw.query.unwrap_or("").as_bytes();
-    let form = raw
-        .content_type
-        .and_then(|c| c.split(';').next())
-        .is_some_and(|c| {
-            c.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    let (source, serialization) = match (raw.get, form) {
-        (true, _) if raw.body.is_empty() => (query, None),
-        (true, _) => (query, Some("GET request invalid serialization")),
-        (false, true) => (raw.body, None),
-        (false, false) => (query, Some("POST request Invalid serialization")),
-    };
-    let (mut params, duplicates) = from_pairs(source);
-    if serialization.is_some() && params.get("client_id").is_none() {
-        // The parameters are where they should not be: read them there for the redirect_uri.
-        params = Params::from_body(raw.content_type, raw.body)
-            .map(|(p, _)| p)
-            .unwrap_or_else(|_| from_pairs(raw.body).0);
-    }
-    Collected {
-        params,
-        duplicates,
-        serialization,
     }
 }
 
@@ -389,45 +330,5 @@ pub fn invalid_hint(e: OAuthError) -> OAuthError {
         ErrorCode::UnknownUserId => unknown_user(),
         ErrorCode::ServerError => e,
         _ => invalid("Invalid value for login_hint or login_hint_token"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn raw<'a>(get: bool, query: &'a str, ct: Option<&'a str>, body: &'a [u8]) -> Raw<'a> {
-        Raw {
-            get,
-            query: Some(query),
-            content_type: ct,
-            body,
-        }
-    }
-
-    #[test]
-    fn duplicates_are_kept_apart_from_the_first_values() {
-        let c = collect(raw(true, "a=1&b=2&a=3", None, b""));
-        assert_eq!(c.params.get("a"), Some("1"));
-        assert_eq!(c.duplicates, vec!["a".to_string()]);
-        assert!(c.serialization.is_none());
-    }
-
-    #[test]
-    fn misplaced_parameters_are_still_read_for_the_redirect() {
-        let form = Some("application/x-www-form-urlencoded");
-        let c = collect(raw(true, "", form, b"client_id=x&redirect_uri=y"));
-        assert_eq!(c.params.get("client_id"), Some("x"));
-        assert_eq!(c.serialization, Some("GET request invalid serialization"));
-        let c = collect(raw(
-            false,
-            "",
-            Some("application/json"),
-            br#"{"client_id":"x"}"#,
-        ));
-        assert_eq!(c.params.get("client_id"), Some("x"));
-        assert_eq!(c.serialization, Some("POST request Invalid serialization"));
-        let c = collect(raw(false, "", form, b"client_id=x"));
-        assert!(c.serialization.is_none());
     }
 }
