@@ -8,7 +8,7 @@
 //! client's server. When a fetch fails, the last good set is used until it is replaced.
 
 use crate::client::Client;
-use crate::error::OAuthError;
+use crate::error::{Dependency, OAuthError};
 use crate::fetch::{FetchError, Fetcher};
 use crate::jose::{JoseFailure, KeySet};
 use idgw_store::Millis;
@@ -41,7 +41,10 @@ pub fn unavailable_keys(detail: &str) -> OAuthError {
         detail,
         "no keys to verify a client's signature"
     );
-    OAuthError::server_error("Connection problem: the client's jwks_uri cannot be fetched")
+    OAuthError::unavailable(
+        Dependency::ClientKeys,
+        "Connection problem: the client's jwks_uri cannot be fetched",
+    )
 }
 
 #[derive(Default)]

@@ -53,19 +53,15 @@ async fn token_params(
     };
     if dialect == Dialect::MobileConnectSi && params.get("client_id").is_none() {
         // SI Table 18: "Client_id is missing".
-        let mut e = OAuthError::invalid_request("Required parameter client_id is missing")
-            .in_dialect(dialect);
-        e.at_token_endpoint = true;
-        return Err(e);
+        return Err(
+            OAuthError::invalid_request("Required parameter client_id is missing")
+                .in_dialect(dialect),
+        );
     }
     let audiences = op.config.audiences(&op.config.token_url());
     let client = client_auth::authenticate(op, authorization, params, &audiences, now)
         .await
-        .map_err(|e| {
-            let mut e = e.in_dialect(dialect);
-            e.at_token_endpoint = true;
-            e
-        })?;
+        .map_err(|e| e.in_dialect(dialect))?;
     let result = match grant_type.as_str() {
         GRANT_CIBA | GRANT_MODRNA_2017 => poll::ciba(op, &client, params, dialect, now).await,
         GRANT_SERVER_INITIATED => poll::server_initiated(op, &client, params, now).await,
@@ -82,9 +78,5 @@ async fn token_params(
         Ok(_) => "issued",
         Err(e) => e.code.as_str(),
     });
-    result.map_err(|e| {
-        let mut e = e.in_dialect(dialect);
-        e.at_token_endpoint = true;
-        e
-    })
+    result.map_err(|e| e.in_dialect(dialect))
 }

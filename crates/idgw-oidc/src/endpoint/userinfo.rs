@@ -9,9 +9,7 @@ use idgw_store::{Millis, TokenKind};
 use serde_json::{json, Value};
 
 fn invalid_token(description: &str) -> OAuthError {
-    let mut e = OAuthError::new(ErrorCode::InvalidToken, description);
-    e.bearer = true;
-    e
+    OAuthError::new(ErrorCode::InvalidToken, description)
 }
 
 /// Answers for the access token presented in `Authorization: Bearer` or, for POST, in the

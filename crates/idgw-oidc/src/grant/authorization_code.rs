@@ -4,18 +4,20 @@
 //! client registered so, sections 6.1.1 and 6.1.2).
 //!
 //! A replayed code is refused and revokes every token minted from it (RFC 6749 4.1.2); the
-//! revocation is committed even though the answer is an error.
+//! revocation is committed even though the answer is an error. A store failure is Table 8's
+//! "System connection problem" (503) when the store cannot be reached in time, else its
+//! "Unexpected error" (500): the store policy of [`crate::error`].
 
 use super::GRANT_AUTHORIZATION_CODE;
 use crate::client::Client;
-use crate::error::{ErrorCode, OAuthError};
+use crate::error::OAuthError;
 use crate::issue::{mint, Grant};
 use crate::mobile_connect::check_correlation_id;
 use crate::op::Op;
 use crate::opaque::token_hash;
 use crate::params::Params;
 use crate::transaction::record::AcceptedRequest;
-use idgw_store::{CodeRow, Millis, StoreError};
+use idgw_store::{CodeRow, Millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -33,18 +35,6 @@ pub fn allows_device_initiated(client: &Client) -> bool {
     let grants = &client.metadata.grant_types;
     !client.metadata.redirect_uris.is_empty()
         && (grants.is_empty() || grants.iter().any(|g| g == GRANT_AUTHORIZATION_CODE))
-}
-
-/// Table 8 "System connection problem" (503 `server_error` "Service is not available") when the
-/// store cannot be reached in time, else "Unexpected error" (500 `server_error` "Internal
-/// error").
-fn store_error(e: StoreError) -> OAuthError {
-    tracing::error!(code = "E_STORE", error = %e, "storage failure at the code grant");
-    if e.is_unavailable() {
-        OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
-    } else {
-        OAuthError::server_error("Internal error")
-    }
 }
 
 fn invalid_code() -> OAuthError {
@@ -65,16 +55,12 @@ pub async fn grant(
     }
     let code = params.get("code");
     let row = match code {
-        Some(c) => op.store.code(&token_hash(c)).await.map_err(store_error)?,
+        Some(c) => op.store.code(&token_hash(c)).await?,
         None => None,
     };
     let row = row.filter(|r| r.client_id == client.id());
     if let Some(r) = row.as_ref().filter(|r| r.used_at.is_some()) {
-        let revoked = op
-            .store
-            .revoke_tokens_of(&r.grant_id, now)
-            .await
-            .map_err(store_error)?;
+        let revoked = op.store.revoke_tokens_of(&r.grant_id, now).await?;
         tracing::warn!(
             client_id = client.id(),
             revoked,
@@ -109,13 +95,10 @@ pub async fn grant(
         .store
         .redeem_code(&row.code_hash, &issued.rows, now)
         .await
-        .map_err(|e| store_error(e).with_correlation_id(correlation_id.as_deref()))?
+        .map_err(|e| OAuthError::from(e).with_correlation_id(correlation_id.as_deref()))?
     {
         // Redeemed concurrently: that is a replay too.
-        op.store
-            .revoke_tokens_of(&row.grant_id, now)
-            .await
-            .map_err(store_error)?;
+        op.store.revoke_tokens_of(&row.grant_id, now).await?;
         return Err(invalid_code().with_correlation_id(correlation_id.as_deref()));
     }
     op.event(

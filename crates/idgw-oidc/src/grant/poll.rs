@@ -6,7 +6,7 @@
 
 use crate::authenticator::AuthOutcome;
 use crate::client::{AuthMethod, Client, DeliveryMode};
-use crate::error::{Dialect, ErrorCode, OAuthError};
+use crate::error::{Dependency, Dialect, ErrorCode, OAuthError};
 use crate::issue::mint;
 use crate::mobile_connect::check_correlation_id;
 use crate::op::Op;
@@ -231,7 +231,7 @@ fn stored_outcome(outcome: &Option<String>) -> Result<StoredOutcome, OAuthError>
 /// `auth_req_id`'s own `expires_in` is `expired_token` instead.
 pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
     if state == TxState::Expired {
-        return OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available");
+        return authenticator_unavailable();
     }
     if state == TxState::Denied {
         let description = outcome
@@ -242,9 +242,7 @@ pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
     }
     let description = |o: AuthOutcome| o.error().map(|(_, d)| d);
     match outcome.error_description.as_deref() {
-        d if d == description(AuthOutcome::Unreachable) => {
-            OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
-        }
+        d if d == description(AuthOutcome::Unreachable) => authenticator_unavailable(),
         d if d == description(AuthOutcome::Internal) => {
             OAuthError::server_error("Internal server error")
         }
@@ -252,9 +250,14 @@ pub fn failure(state: TxState, outcome: &StoredOutcome) -> OAuthError {
     }
 }
 
+fn authenticator_unavailable() -> OAuthError {
+    OAuthError::unavailable(Dependency::Authenticator, "Service is not available")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Kind;
 
     fn outcome(error: &AuthOutcome) -> StoredOutcome {
         StoredOutcome {
@@ -265,24 +268,19 @@ mod tests {
         }
     }
 
+    /// The statuses of these kinds at the Token Endpoint: `crate::http::error`.
     #[test]
     fn failures_follow_table_18() {
-        let e = failure(TxState::Denied, &outcome(&AuthOutcome::Denied))
-            .in_dialect(crate::error::Dialect::MobileConnectSi);
-        assert_eq!(
-            (e.code, e.status().as_u16()),
-            (ErrorCode::AccessDenied, 400)
-        );
+        let unavailable = Kind::Unavailable(Dependency::Authenticator);
+        let e = failure(TxState::Denied, &outcome(&AuthOutcome::Denied));
+        assert_eq!((e.code, e.kind), (ErrorCode::AccessDenied, Kind::Refused));
         let e = failure(TxState::Failed, &outcome(&AuthOutcome::Unreachable));
-        assert_eq!(
-            (e.code.as_str(), e.status().as_u16()),
-            ("server_error", 503)
-        );
+        assert_eq!((e.code.as_str(), e.kind), ("server_error", unavailable));
         let failed = AuthOutcome::Failed { reason: "x".into() };
         let e = failure(TxState::Failed, &outcome(&failed));
         assert_eq!(
-            (e.code.as_str(), e.status().as_u16()),
-            ("server_error", 500)
+            (e.code.as_str(), e.kind, e.description.as_str()),
+            ("server_error", Kind::Refused, "Connection problem")
         );
         let e = failure(TxState::Failed, &outcome(&AuthOutcome::Internal));
         assert_eq!(
@@ -290,9 +288,6 @@ mod tests {
             ("server_error", "Internal server error")
         );
         let e = failure(TxState::Expired, &outcome(&AuthOutcome::Expired));
-        assert_eq!(
-            (e.code.as_str(), e.status().as_u16()),
-            ("server_error", 503)
-        );
+        assert_eq!((e.code.as_str(), e.kind), ("server_error", unavailable));
     }
 }

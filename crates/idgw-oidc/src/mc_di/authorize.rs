@@ -58,9 +58,7 @@ pub async fn authorize(
 /// `server_error` "Internal Server Error", whatever failed inside (the log has the detail).
 fn internal_as_table_7(e: OAuthError) -> OAuthError {
     match e.code {
-        ErrorCode::ServerError | ErrorCode::ServerUnavailable => {
-            OAuthError::server_error("Internal Server Error")
-        }
+        ErrorCode::ServerError => OAuthError::server_error("Internal Server Error"),
         _ => e,
     }
 }

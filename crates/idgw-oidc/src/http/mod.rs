@@ -1,5 +1,8 @@
 //! The OP's HTTP surface (DESIGN.md section 6). Handlers only parse the HTTP request, read
-//! the clock once, call the domain function, and render its result or its [`OAuthError`].
+//! the clock once, call the domain function, and render its result or its [`OAuthError`] at
+//! their [`Endpoint`] ([`error`] decides status and headers).
+
+pub mod error;
 
 use crate::discovery;
 use crate::endpoint::backchannel::bc_authorize;
@@ -14,6 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use error::{Endpoint, ErrorResponse};
 use std::sync::Arc;
 
 pub fn router(op: Arc<Op>) -> Router {
@@ -73,10 +77,10 @@ fn incoming<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> Incoming<'a> {
     }
 }
 
-fn render(result: Result<impl serde::Serialize, OAuthError>) -> Response {
+fn render(result: Result<impl serde::Serialize, OAuthError>, at: Endpoint) -> Response {
     match result {
         Ok(body) => no_store(body),
-        Err(e) => e.into_response(),
+        Err(error) => ErrorResponse { error, at }.into_response(),
     }
 }
 
@@ -85,11 +89,12 @@ async fn backchannel(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let at = Endpoint::Authentication;
     let Ok(body) = body else {
-        return body_too_large();
+        return body_too_large(at);
     };
     let now = op.now();
-    render(bc_authorize(&op, incoming(&headers, &body), now).await)
+    render(bc_authorize(&op, incoming(&headers, &body), now).await, at)
 }
 
 async fn si_authorize(
@@ -97,16 +102,23 @@ async fn si_authorize(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let at = Endpoint::Authentication;
     let Ok(body) = body else {
-        return body_too_large();
+        return body_too_large(at);
     };
     let now = op.now();
-    render(crate::mc_si::request::si_authorize(&op, incoming(&headers, &body), now).await)
+    let result = crate::mc_si::request::si_authorize(&op, incoming(&headers, &body), now).await;
+    render(result, at)
 }
 
 /// Mobile Connect SI requests "MUST use POST"; a GET is an `invalid_request` (SI Table 13).
 async fn si_authorize_get(RawQuery(query): RawQuery) -> Response {
-    crate::mc_si::request::get_not_allowed(query.as_deref()).into_response()
+    let error = crate::mc_si::request::get_not_allowed(query.as_deref());
+    ErrorResponse {
+        error,
+        at: Endpoint::Authentication,
+    }
+    .into_response()
 }
 
 async fn token_endpoint(
@@ -114,11 +126,12 @@ async fn token_endpoint(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let at = Endpoint::Token;
     let Ok(body) = body else {
-        return body_too_large();
+        return body_too_large(at);
     };
     let now = op.now();
-    render(token::token(&op, incoming(&headers, &body), now).await)
+    render(token::token(&op, incoming(&headers, &body), now).await, at)
 }
 
 async fn userinfo_endpoint(
@@ -127,23 +140,28 @@ async fn userinfo_endpoint(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let at = Endpoint::UserInfo;
     let Ok(body) = body else {
-        return body_too_large();
+        return body_too_large(at);
     };
     let now = op.now();
     let form_token = if method == Method::POST && !body.is_empty() {
         match Params::from_body(header_str(&headers, header::CONTENT_TYPE), &body) {
             Ok((params, _)) => params.get("access_token").map(str::to_string),
-            Err(e) => return e.into_response(),
+            Err(error) => return ErrorResponse { error, at }.into_response(),
         }
     } else {
         None
     };
     let authorization = header_str(&headers, header::AUTHORIZATION);
-    render(userinfo::userinfo(&op, authorization, form_token.as_deref(), now).await)
+    render(
+        userinfo::userinfo(&op, authorization, form_token.as_deref(), now).await,
+        at,
+    )
 }
 
 /// A body axum could not read (over the size limit) rendered as an OAuth error.
-fn body_too_large() -> Response {
-    OAuthError::invalid_request("the request body is too large").into_response()
+fn body_too_large(at: Endpoint) -> Response {
+    let error = OAuthError::invalid_request("the request body is too large");
+    ErrorResponse { error, at }.into_response()
 }
