@@ -9,18 +9,18 @@ use crate::grant::{self, poll};
 use crate::grant::{
     GRANT_AUTHORIZATION_CODE, GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH, GRANT_SERVER_INITIATED,
 };
+use crate::issue::TokenResponse;
 use crate::mobile_connect::{echoable, recover_correlation_id};
 use crate::op::Op;
 use crate::params::{BodyFormat, Incoming, Params};
 use idgw_store::Millis;
-use serde_json::{Map, Value};
 
-/// Handles a token request; the result is the JSON body of a 200 response.
+/// Handles a token request; the result is the body of a 200 response.
 pub async fn token(
     op: &Op,
     incoming: Incoming<'_>,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     // SI Table 17 also for a body that is not a valid request (a repeated parameter): its
     // correlation_id is echoed when it can be read.
     let (mut params, format) =
@@ -44,7 +44,7 @@ async fn token_params(
     authorization: Option<&str>,
     params: &mut Params,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let grant_type = params.require("grant_type")?.to_string();
     let dialect = match grant_type.as_str() {
         GRANT_MODRNA_2017 => Dialect::Draft2017,

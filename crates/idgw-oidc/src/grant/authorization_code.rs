@@ -11,7 +11,7 @@
 use super::GRANT_AUTHORIZATION_CODE;
 use crate::client::Client;
 use crate::error::OAuthError;
-use crate::issue::{mint, Grant};
+use crate::issue::{mint, Grant, TokenResponse};
 use crate::mobile_connect::check_correlation_id;
 use crate::op::Op;
 use crate::opaque::token_hash;
@@ -19,7 +19,6 @@ use crate::params::Params;
 use crate::transaction::record::AcceptedRequest;
 use idgw_store::{CodeRow, Millis};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// What a code is exchanged for, stored with it (by [`crate::mc_di::code`]): the accepted
 /// request (`nonce`, `correlation_id`, hashed hint, displayed data) and the grant of its tokens.
@@ -47,7 +46,7 @@ pub async fn grant(
     client: &Client,
     params: &Params,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     if !allows_device_initiated(client) {
         return Err(OAuthError::unauthorized_client(
             "The client is not allowed to make MC service request.",
@@ -110,11 +109,9 @@ pub async fn grant(
         None,
     )
     .await;
-    let mut body = issued.response();
-    if let Some(c) = correlation_id {
-        body.insert("correlation_id".into(), Value::String(c));
-    }
-    Ok(body)
+    Ok(issued
+        .response
+        .with_correlation_id(correlation_id.as_deref()))
 }
 
 /// Table 8: the code, `redirect_uri` and `correlation_id` checks, all of them; more than one

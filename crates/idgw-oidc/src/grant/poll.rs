@@ -7,13 +7,12 @@
 use crate::authenticator::AuthOutcome;
 use crate::client::{AuthMethod, Client, DeliveryMode};
 use crate::error::{Dependency, Dialect, ErrorCode, OAuthError};
-use crate::issue::mint;
+use crate::issue::{mint, TokenResponse};
 use crate::mobile_connect::check_correlation_id;
 use crate::op::Op;
 use crate::params::Params;
 use crate::transaction::record::{AcceptedRequest, StoredOutcome};
 use idgw_store::{Finish, Millis, TransactionRow, TxState};
-use serde_json::{Map, Value};
 
 /// The CIBA grant in `dialect` (CIBA Core 10.1 and 11; 2017 draft 6.1-6.4); the client is
 /// already authenticated.
@@ -23,7 +22,7 @@ pub async fn ciba(
     params: &Params,
     dialect: Dialect,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     poll(op, client, params, PollGrant::Ciba(dialect), now).await
 }
 
@@ -34,7 +33,7 @@ pub async fn server_initiated(
     client: &Client,
     params: &Params,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     // SI Table 7/8: the Polling Request is authenticated with private_key_jwt.
     if client.metadata.token_endpoint_auth_method != AuthMethod::PrivateKeyJwt {
         return Err(OAuthError::invalid_client(
@@ -59,7 +58,7 @@ async fn poll(
     params: &Params,
     grant: PollGrant,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let si = grant == PollGrant::ServerInitiated;
     let auth_req_id = params.require("auth_req_id")?;
     let unknown = || unknown_auth_req_id(grant);
@@ -102,14 +101,11 @@ async fn poll(
         Err(e) => Err(e),
     };
     if si {
+        // SI Tables 9 and 18: the answer echoes the authorization request's correlation_id.
+        let echo = request.correlation_id.as_deref();
         return result
-            .map(|mut body| {
-                if let Some(c) = &request.correlation_id {
-                    body.insert("correlation_id".into(), Value::String(c.clone()));
-                }
-                body
-            })
-            .map_err(|e| e.with_correlation_id(request.correlation_id.as_deref()));
+            .map(|tokens| tokens.with_correlation_id(echo))
+            .map_err(|e| e.with_correlation_id(echo));
     }
     result
 }
@@ -121,7 +117,7 @@ async fn poll_state(
     request: &AcceptedRequest,
     grant: PollGrant,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let si = grant == PollGrant::ServerInitiated;
     let auth_req_id = row.auth_req_id.as_str();
     let unknown = || unknown_auth_req_id(grant);
@@ -176,7 +172,7 @@ async fn poll_state(
                 None,
             )
             .await;
-            Ok(issued.response())
+            Ok(issued.response)
         }
         // SI Table 18: the authenticator gave up while the auth_req_id is still valid
         // ("expiration in server"); past its expires_in, the auth_req_id "has expired".

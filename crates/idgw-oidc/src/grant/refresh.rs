@@ -3,12 +3,11 @@
 
 use crate::client::Client;
 use crate::error::OAuthError;
-use crate::issue::{mint, Grant, IdTokenExtras, Issued};
+use crate::issue::{mint, Grant, IdTokenExtras, Issued, TokenResponse};
 use crate::op::Op;
 use crate::opaque::token_hash;
 use crate::params::Params;
 use idgw_store::{Millis, TokenKind};
-use serde_json::{Map, Value};
 
 /// Redeems the refresh token of `params` for an authenticated `client`.
 pub async fn refresh(
@@ -16,7 +15,7 @@ pub async fn refresh(
     client: &Client,
     params: &Params,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let presented = params.require("refresh_token")?;
     let invalid = || {
         OAuthError::invalid_grant(
@@ -63,5 +62,5 @@ pub async fn refresh(
     {
         return Err(invalid());
     }
-    Ok(issued.response())
+    Ok(issued.response)
 }
