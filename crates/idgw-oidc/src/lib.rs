@@ -44,3 +44,5 @@ pub use op::{now_ms, Clock, Op, OpConfig, StartError};
 
 #[cfg(test)]
 mod module_graph;
+#[cfg(test)]
+mod testing;

@@ -286,4 +286,46 @@ mod tests {
         let e = failure(TxState::Expired, &outcome(&AuthOutcome::Expired));
         assert_eq!((e.code.as_str(), e.kind), ("server_error", unavailable));
     }
+
+    /// CIBA Core 11 on a fixed clock and an in-memory store: pending, too fast, expired.
+    #[tokio::test]
+    async fn a_poll_is_paced_and_ends_at_expiry() {
+        let start = 1_700_000_000_000;
+        let op = crate::testing::op_at(start).await;
+        let client = crate::testing::poll_client(&op, "sp").await;
+        let request: AcceptedRequest = serde_json::from_value(serde_json::json!({
+            "dialect": "core", "delivery": "poll", "scope": "openid", "acr": "2",
+            "pin_required": false, "sub": "s", "nonce": null, "binding_message": null,
+            "display_text": "t", "client_notification_token": null, "notification_endpoint": null,
+            "client_req_id": null, "correlation_id": null, "hashed_login_hint": null, "interval": 2
+        }))
+        .unwrap();
+        let row = TransactionRow {
+            auth_req_id: "t1".into(),
+            client_id: "sp".into(),
+            msisdn: "447700900001".into(),
+            state: TxState::Pending,
+            request: serde_json::to_string(&request).unwrap(),
+            outcome: None,
+            created_at: start,
+            expires_at: start + 10_000,
+            completed_at: None,
+            owner: Some("another-node".into()),
+            lease_until: start + 10_000,
+        };
+        op.store.insert_transaction(&row).await.unwrap();
+        let params = Params::from_form(b"auth_req_id=t1").unwrap();
+        let poll = || ciba(&op, &client, &params, Dialect::Core, op.now());
+        assert_eq!(
+            poll().await.unwrap_err().code,
+            ErrorCode::AuthorizationPending
+        );
+        op.clock.advance(1_000);
+        assert_eq!(poll().await.unwrap_err().code, ErrorCode::SlowDown);
+        op.clock.advance(9_000);
+        assert_eq!(poll().await.unwrap_err().code, ErrorCode::ExpiredToken);
+        let params = Params::from_form(b"auth_req_id=unknown").unwrap();
+        let e = ciba(&op, &client, &params, Dialect::Draft2017, op.now()).await;
+        assert_eq!(e.unwrap_err().code, ErrorCode::UnknownAuthReqId);
+    }
 }
