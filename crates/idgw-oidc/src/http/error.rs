@@ -124,84 +124,45 @@ mod tests {
     /// Each row: code, dialect, kind, where, status.
     #[test]
     fn status_follows_code_kind_dialect_and_endpoint() {
-        use Dialect::*;
+        use Dialect::{Core, Draft2017, MobileConnectSi as Si, Sequence};
         use ErrorCode::*;
         let refused = Kind::Refused;
-        let down = Kind::Unavailable;
+        let store = Kind::Unavailable(Dependency::Store);
+        let keys = Kind::Unavailable(Dependency::ClientKeys);
+        let authenticator = Kind::Unavailable(Dependency::Authenticator);
+        let auth = Authentication;
         let rows = [
-            (UnknownUserId, Core, refused, Authentication, 400),
-            (UnknownUserId, Draft2017, refused, Authentication, 404),
-            (UnknownUserId, MobileConnectSi, refused, Authentication, 400),
-            (AccessDenied, Core, refused, Authentication, 403),
-            (AccessDenied, Draft2017, refused, Authentication, 403),
-            (AccessDenied, MobileConnectSi, refused, Authentication, 400),
+            (UnknownUserId, Core, refused, auth, 400),
+            (UnknownUserId, Draft2017, refused, auth, 404),
+            (UnknownUserId, Si, refused, auth, 400),
+            (AccessDenied, Core, refused, auth, 403),
+            (AccessDenied, Draft2017, refused, auth, 403),
+            (AccessDenied, Si, refused, auth, 400),
             (AccessDenied, Core, refused, Token, 400),
-            (AccessDenied, MobileConnectSi, refused, Token, 400),
-            (UnauthorizedClient, Core, refused, Authentication, 400),
-            (UnauthorizedClient, Sequence, refused, Authentication, 403),
+            (AccessDenied, Si, refused, Token, 400),
+            (UnauthorizedClient, Core, refused, auth, 400),
+            (UnauthorizedClient, Sequence, refused, auth, 403),
             (UnauthorizedClient, Draft2017, refused, Token, 400),
-            (InvalidClient, Core, refused, Authentication, 401),
-            (InvalidClient, MobileConnectSi, refused, Token, 401),
+            (InvalidClient, Core, refused, auth, 401),
+            (InvalidClient, Si, refused, Token, 401),
             (InvalidToken, Core, refused, UserInfo, 401),
             (InsufficientScope, Core, refused, UserInfo, 403),
             (InvalidRequest, Core, refused, UserInfo, 400),
-            (
-                TemporarilyUnavailable,
-                MobileConnectSi,
-                refused,
-                Authentication,
-                503,
-            ),
-            (ServerError, MobileConnectSi, refused, Authentication, 500),
+            (TemporarilyUnavailable, Si, refused, auth, 503),
+            (ServerError, Si, refused, auth, 500),
             (ServerError, Core, refused, Token, 500),
             // The store cannot be reached: 503, but 500 where SI's tables say so.
-            (ServerError, Core, down(Dependency::Store), Token, 503),
-            (
-                ServerError,
-                Core,
-                down(Dependency::Store),
-                Authentication,
-                503,
-            ),
-            (ServerError, Core, down(Dependency::Store), UserInfo, 503),
-            (
-                ServerError,
-                MobileConnectSi,
-                down(Dependency::Store),
-                Token,
-                500,
-            ),
-            (
-                ServerError,
-                MobileConnectSi,
-                down(Dependency::Store),
-                Authentication,
-                500,
-            ),
+            (ServerError, Core, store, Token, 503),
+            (ServerError, Core, store, auth, 503),
+            (ServerError, Core, store, UserInfo, 503),
+            (ServerError, Si, store, Token, 500),
+            (ServerError, Si, store, auth, 500),
             // The client's jwks_uri: SI Table 12 503, Table 18 500.
-            (
-                ServerError,
-                MobileConnectSi,
-                down(Dependency::ClientKeys),
-                Authentication,
-                503,
-            ),
-            (
-                ServerError,
-                MobileConnectSi,
-                down(Dependency::ClientKeys),
-                Token,
-                500,
-            ),
-            (ServerError, Core, down(Dependency::ClientKeys), Token, 503),
+            (ServerError, Si, keys, auth, 503),
+            (ServerError, Si, keys, Token, 500),
+            (ServerError, Core, keys, Token, 503),
             // The authenticator: SI Table 18 503.
-            (
-                ServerError,
-                MobileConnectSi,
-                down(Dependency::Authenticator),
-                Token,
-                503,
-            ),
+            (ServerError, Si, authenticator, Token, 503),
         ];
         for (code, dialect, kind, at, expected) in rows {
             let got = status(&of(code, dialect, kind), at).as_u16();

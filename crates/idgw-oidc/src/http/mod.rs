@@ -8,6 +8,7 @@ use crate::discovery;
 use crate::endpoint::backchannel::bc_authorize;
 use crate::endpoint::{token, userinfo};
 use crate::error::OAuthError;
+use crate::mc_si::request::{get_not_allowed, si_authorize as si_request};
 use crate::op::Op;
 use crate::params::{Incoming, Params, MAX_BODY};
 use axum::body::Bytes;
@@ -18,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use error::{Endpoint, ErrorResponse};
+use idgw_store::Millis;
 use std::sync::Arc;
 
 pub fn router(op: Arc<Op>) -> Router {
@@ -84,17 +86,28 @@ fn render(result: Result<impl serde::Serialize, OAuthError>, at: Endpoint) -> Re
     }
 }
 
+/// An endpoint taking a parameter body: the body (or its size error), the clock read once,
+/// the domain call, and its answer rendered at `at`.
+async fn answer<T: serde::Serialize>(
+    op: &Op,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    at: Endpoint,
+    call: impl AsyncFnOnce(Incoming<'_>, Millis) -> Result<T, OAuthError>,
+) -> Response {
+    match body {
+        Ok(body) => render(call(incoming(headers, &body), op.now()).await, at),
+        Err(_) => body_too_large(at),
+    }
+}
+
 async fn backchannel(
     State(op): State<Arc<Op>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let at = Endpoint::Authentication;
-    let Ok(body) = body else {
-        return body_too_large(at);
-    };
-    let now = op.now();
-    render(bc_authorize(&op, incoming(&headers, &body), now).await, at)
+    let call = async |request: Incoming<'_>, now: Millis| bc_authorize(&op, request, now).await;
+    answer(&op, &headers, body, Endpoint::Authentication, call).await
 }
 
 async fn si_authorize(
@@ -102,18 +115,13 @@ async fn si_authorize(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let at = Endpoint::Authentication;
-    let Ok(body) = body else {
-        return body_too_large(at);
-    };
-    let now = op.now();
-    let result = crate::mc_si::request::si_authorize(&op, incoming(&headers, &body), now).await;
-    render(result, at)
+    let call = async |request: Incoming<'_>, now: Millis| si_request(&op, request, now).await;
+    answer(&op, &headers, body, Endpoint::Authentication, call).await
 }
 
 /// Mobile Connect SI requests "MUST use POST"; a GET is an `invalid_request` (SI Table 13).
 async fn si_authorize_get(RawQuery(query): RawQuery) -> Response {
-    let error = crate::mc_si::request::get_not_allowed(query.as_deref());
+    let error = get_not_allowed(query.as_deref());
     ErrorResponse {
         error,
         at: Endpoint::Authentication,
@@ -126,12 +134,8 @@ async fn token_endpoint(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let at = Endpoint::Token;
-    let Ok(body) = body else {
-        return body_too_large(at);
-    };
-    let now = op.now();
-    render(token::token(&op, incoming(&headers, &body), now).await, at)
+    let call = async |request: Incoming<'_>, now: Millis| token::token(&op, request, now).await;
+    answer(&op, &headers, body, Endpoint::Token, call).await
 }
 
 async fn userinfo_endpoint(
