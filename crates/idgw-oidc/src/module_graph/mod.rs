@@ -268,6 +268,8 @@ fn flows_depend_only_downward() {
             )
         })
         .collect();
+    // `cargo test -p idgw-oidc --lib module_graph -- --nocapture` shows it.
+    println!("{}", shown.join("\n"));
     assert!(
         found.is_empty(),
         "{}\n\ngraph:\n{}",
