@@ -3,11 +3,11 @@
 //! and `private_key_jwt`. The client must use the method it registered.
 
 use crate::client::{secret_matches, AuthMethod, Client};
-use crate::client_keys::KeysError;
-use crate::error::OAuthError;
+use crate::client_keys::{unavailable_keys, KeysError};
+use crate::error::{Kind, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, SUPPORTED_ALGS};
+use crate::op::Op;
 use crate::params::Params;
-use crate::Op;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use idgw_store::Millis;
@@ -77,10 +77,8 @@ fn presented(authorization: Option<&str>, params: &mut Params) -> Result<Present
         ));
     }
     if let Some(header) = basic {
-        let (client_id, secret) = parse_basic(header).map_err(|mut e| {
-            e.basic_auth = true;
-            e
-        })?;
+        let (client_id, secret) =
+            parse_basic(header).map_err(|e| e.of_kind(Kind::BasicAuthentication))?;
         if body_client_id.as_deref().is_some_and(|id| id != client_id) {
             return Err(OAuthError::invalid_request(
                 "client_id does not match the authorization header",
@@ -130,25 +128,28 @@ pub async fn authenticate(
     let audiences = audiences.as_slice();
     let presented = presented(authorization, params)?;
     let unknown = || OAuthError::invalid_client("unknown client or bad credentials");
+    // RFC 6749 5.2: a failed Basic authentication is answered with a challenge.
+    let kind = |method| match method {
+        AuthMethod::ClientSecretBasic => Kind::BasicAuthentication,
+        _ => Kind::Refused,
+    };
     match presented {
         Presented::Secret {
             client_id,
             secret,
             method,
         } => {
-            let client = op.clients.get(&client_id, now).await?.ok_or_else(|| {
-                let mut e = unknown();
-                e.basic_auth = method == AuthMethod::ClientSecretBasic;
-                e
-            })?;
+            let client = op
+                .clients
+                .get(&client_id, now)
+                .await?
+                .ok_or_else(|| unknown().of_kind(kind(method)))?;
             let ok = client
                 .secret_hash
                 .as_deref()
                 .is_some_and(|h| secret_matches(op.clients.secret_key(), h, &secret));
             if !ok {
-                let mut e = unknown();
-                e.basic_auth = method == AuthMethod::ClientSecretBasic;
-                return Err(e);
+                return Err(unknown().of_kind(kind(method)));
             }
             if client.metadata.token_endpoint_auth_method != method {
                 return Err(OAuthError::invalid_client(format!(
@@ -206,7 +207,7 @@ async fn verify_assertion(
             KeysError::Jose(e) => {
                 OAuthError::invalid_client(format!("client_assertion rejected: {e}"))
             }
-            KeysError::Unavailable(e) => crate::request_object::unavailable_keys(&e),
+            KeysError::Unavailable(e) => unavailable_keys(&e),
         })?;
     if claims.get("iss").and_then(|v| v.as_str()) != Some(client.id())
         || claims.get("sub").and_then(|v| v.as_str()) != Some(client.id())

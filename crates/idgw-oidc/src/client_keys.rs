@@ -8,6 +8,7 @@
 //! client's server. When a fetch fails, the last good set is used until it is replaced.
 
 use crate::client::Client;
+use crate::error::{Dependency, OAuthError};
 use crate::fetch::{FetchError, Fetcher};
 use crate::jose::{JoseFailure, KeySet};
 use idgw_store::Millis;
@@ -31,6 +32,19 @@ pub enum KeysError {
     /// earlier set is cached.
     #[error("jwks_uri: {0}")]
     Unavailable(String),
+}
+
+/// The client's `jwks_uri` cannot be fetched: our connection problem, logged with its detail.
+pub fn unavailable_keys(detail: &str) -> OAuthError {
+    tracing::warn!(
+        code = "E_JWKS_UNAVAILABLE",
+        detail,
+        "no keys to verify a client's signature"
+    );
+    OAuthError::unavailable(
+        Dependency::ClientKeys,
+        "Connection problem: the client's jwks_uri cannot be fetched",
+    )
 }
 
 #[derive(Default)]

@@ -2,11 +2,15 @@
 //! with the Mobile Connect SI endpoint (`si_authorization_endpoint`), response types and grant,
 //! and the Mobile Connect DI `authorization_endpoint` with its grant, locales and display values.
 
+use crate::grant::{
+    GRANT_AUTHORIZATION_CODE, GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH, GRANT_SERVER_INITIATED,
+};
 use crate::jose::SUPPORTED_ALGS;
-use crate::mc_si::{GRANT_SERVER_INITIATED, RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING};
-use crate::token::{GRANT_CIBA, GRANT_MODRNA_2017, GRANT_REFRESH};
-use crate::transaction::SUPPORTED_ACRS;
-use crate::{mc_di, OpConfig};
+use crate::mc_di;
+use crate::mc_si::{self, RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING};
+use crate::mobile_connect::SUPPORTED_SCOPES;
+use crate::op::OpConfig;
+use crate::validate::SUPPORTED_ACRS;
 use serde_json::{json, Value};
 
 pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {
@@ -24,14 +28,14 @@ pub fn metadata(cfg: &OpConfig, signing_alg: &str) -> Value {
         "backchannel_user_code_parameter_supported": true,
         "authorization_endpoint": cfg.url(mc_di::AUTHORIZE_PATH),
         "grant_types_supported": [GRANT_CIBA, GRANT_MODRNA_2017, GRANT_SERVER_INITIATED, GRANT_REFRESH,
-            mc_di::GRANT_AUTHORIZATION_CODE],
+            GRANT_AUTHORIZATION_CODE],
         "response_modes_supported": ["query"],
         "ui_locales_supported": mc_di::pages::Lang::SUPPORTED,
         "display_values_supported": mc_di::DISPLAY_VALUES,
         "mc_di_versions_supported": mc_di::SUPPORTED_VERSIONS,
         "response_types_supported": ["code", RESPONSE_TYPE_ASYNC_CODE, RESPONSE_TYPE_POLLING],
-        "mc_si_versions_supported": crate::mc_si::SUPPORTED_VERSIONS,
-        "scopes_supported": ["openid", "phone", "mc_authn", "mc_authz"],
+        "mc_si_versions_supported": mc_si::SUPPORTED_VERSIONS,
+        "scopes_supported": SUPPORTED_SCOPES,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
             "at_hash", "hashed_login_hint", "displayed_data", "recipient", "phone_number", "phone_number_verified",
             "urn:openid:params:jwt:claim:auth_req_id", "urn:openid:params:jwt:claim:rt_hash"],

@@ -1,11 +1,15 @@
-//! The OAuth 2.0 / OpenID error codes idgw answers with, and their one rendering to HTTP.
+//! The OAuth 2.0 / OpenID errors idgw answers with: the wire code ([`ErrorCode`], whose
+//! `Display` is the code), the description, the [`Dialect`] whose error table applies, and the
+//! [`Kind`] of failure. Together with the endpoint that answers, these decide the HTTP status
+//! and headers, in one place: [`crate::http::error`]. No HTTP type lives here.
 //!
-//! `Display` of [`ErrorCode`] is the wire code. The HTTP status depends on the endpoint and the
-//! dialect (CIBA Core section 13 versus the 2017 MODRNA draft section 6.5), so it is chosen by
-//! [`OAuthError::status`] from the error's [`Dialect`].
+//! Store failures follow one policy ([`From<StoreError>`]): a store that cannot be reached in
+//! time ([`StoreError::is_unavailable`]) is [`Dependency::Store`] unavailable ("Service is not
+//! available"), any other failure is a `server_error` ("Internal error"); the detail is logged
+//! under `E_STORE`, never answered.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use idgw_store::StoreError;
+use serde::Serialize;
 
 /// Which specification's error table applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -76,9 +80,6 @@ pub enum ErrorCode {
     /// OIDC Core 3.1.2.6: `prompt=none` without a session that satisfies the request (Mobile
     /// Connect DI Table 2 `prompt`).
     LoginRequired,
-    /// `server_error` answered with 503 Service Unavailable: Mobile Connect SI Table 12
-    /// ("System connection problem") and Table 18 ("Authenticator unreachable").
-    ServerUnavailable,
 }
 
 impl ErrorCode {
@@ -106,7 +107,6 @@ impl ErrorCode {
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::LoginRequired => "login_required",
-            ErrorCode::ServerUnavailable => "server_error",
         }
     }
 }
@@ -117,22 +117,48 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
-/// An error answered to a client: code, description, and the table that decides the status.
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What the OP depends on and may find unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    /// The store ([`StoreError::is_unavailable`]).
+    Store,
+    /// The client's `jwks_uri` (Mobile Connect SI Table 12 "System connection problem").
+    ClientKeys,
+    /// The authenticator: the handset cannot be reached, or it gave up ("expiration in
+    /// server", Mobile Connect SI Table 18).
+    Authenticator,
+}
+
+/// What kind of failure an error is, beyond its wire code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// The request, the grant or the token was refused (or failed); the code says why.
+    #[default]
+    Refused,
+    /// Client authentication with HTTP Basic failed (RFC 6749 5.2: the answer carries a
+    /// `WWW-Authenticate: Basic` challenge).
+    BasicAuthentication,
+    /// Something the OP depends on cannot be reached in time: a `server_error` the tables
+    /// answer with 503 where they allow it.
+    Unavailable(Dependency),
+}
+
+/// An error answered to a client.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {description}")]
 pub struct OAuthError {
     pub code: ErrorCode,
     pub description: String,
+    /// The specification whose error table applies.
     pub dialect: Dialect,
-    /// Set when the client tried HTTP Basic authentication (RFC 6749 5.2: answer with
-    /// `WWW-Authenticate`).
-    pub basic_auth: bool,
-    /// Set at the userinfo endpoint: the error travels in `WWW-Authenticate` (RFC 6750 3).
-    pub bearer: bool,
-    /// Set at the token endpoint, where every error but `invalid_client` is a 400 (RFC 6749
-    /// 5.2, CIBA Core 11), `access_denied` included.
-    pub at_token_endpoint: bool,
-    /// Echoed in the error body (Mobile Connect SI Tables 11 and 17).
+    pub kind: Kind,
+    /// Echoed in the error body (Mobile Connect SI Tables 11 and 17, DI Table 8).
     pub correlation_id: Option<String>,
 }
 
@@ -142,11 +168,19 @@ impl OAuthError {
             code,
             description: sanitize(&description.into()),
             dialect: Dialect::Core,
-            basic_auth: false,
-            bearer: false,
-            at_token_endpoint: false,
+            kind: Kind::Refused,
             correlation_id: None,
         }
+    }
+
+    /// A `server_error` because `dependency` cannot be reached in time.
+    pub fn unavailable(dependency: Dependency, description: impl Into<String>) -> OAuthError {
+        OAuthError::new(ErrorCode::ServerError, description).of_kind(Kind::Unavailable(dependency))
+    }
+
+    pub fn of_kind(mut self, kind: Kind) -> OAuthError {
+        self.kind = kind;
+        self
     }
 
     /// Echoes `correlation_id` in the error body (Mobile Connect SI Tables 11 and 17).
@@ -162,22 +196,24 @@ impl OAuthError {
         self
     }
 
-    /// The HTTP status for this error (CIBA Core 13, 2017 draft 6.5, RFC 6749 5.2, RFC 6750 3.1).
-    pub fn status(&self) -> StatusCode {
-        use ErrorCode::*;
-        match self.code {
-            InvalidClient | InvalidToken => StatusCode::UNAUTHORIZED,
-            ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            TemporarilyUnavailable | ServerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ if self.at_token_endpoint => StatusCode::BAD_REQUEST,
-            _ if self.dialect == Dialect::MobileConnectSi => StatusCode::BAD_REQUEST,
-            AccessDenied => StatusCode::FORBIDDEN,
-            InsufficientScope => StatusCode::FORBIDDEN,
-            UnauthorizedClient if self.dialect.is_draft() => StatusCode::FORBIDDEN,
-            UnknownUserId if self.dialect.is_draft() => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_REQUEST,
+    /// The JSON error body (RFC 6749 5.2; Mobile Connect adds `correlation_id`).
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            error: self.code,
+            error_description: &self.description,
+            correlation_id: self.correlation_id.as_deref(),
         }
     }
+}
+
+/// An error's JSON body (RFC 6749 5.2), also the error part of a push notification (CIBA Core
+/// 12, Mobile Connect SI Table 14).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorCode,
+    pub error_description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<&'a str>,
 }
 
 macro_rules! constructors {
@@ -216,42 +252,16 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let mut body = serde_json::json!({ "error": self.code.as_str(), "error_description": self.description });
-        if let Some(id) = &self.correlation_id {
-            body["correlation_id"] = serde_json::json!(id);
-        }
-        let mut response = (status, axum::Json(body)).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        // Mobile Connect DI Annex A.2 (and RFC 6749 5.1): `Pragma: no-cache` too.
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        if status == StatusCode::UNAUTHORIZED && self.basic_auth {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"idgw\""),
-            );
-        }
-        if self.bearer {
-            let value = format!(
-                "Bearer error=\"{}\", error_description=\"{}\"",
-                self.code, self.description
-            );
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.insert(header::WWW_AUTHENTICATE, v);
-            }
-        }
-        response
-    }
-}
-
-/// Internal failures: logged with a stable code, answered as `server_error` without detail.
-impl From<idgw_store::StoreError> for OAuthError {
-    fn from(e: idgw_store::StoreError) -> OAuthError {
+/// The one policy for store failures (module doc): logged with a stable code, answered without
+/// detail.
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> OAuthError {
         tracing::error!(code = "E_STORE", error = %e, "storage failure");
-        OAuthError::server_error("internal error (E_STORE)")
+        if e.is_unavailable() {
+            OAuthError::unavailable(Dependency::Store, "Service is not available")
+        } else {
+            OAuthError::server_error("Internal error")
+        }
     }
 }
 
@@ -260,31 +270,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn status_follows_the_dialect() {
-        let e = OAuthError::unknown_user_id("x");
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            e.clone().in_dialect(Dialect::Draft2017).status(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            OAuthError::access_denied("x").status(),
-            StatusCode::FORBIDDEN
-        );
-        assert_eq!(
-            OAuthError::invalid_client("x").status(),
-            StatusCode::UNAUTHORIZED
-        );
-        let u = OAuthError::unauthorized_client("x");
-        assert_eq!(u.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            u.in_dialect(Dialect::Sequence).status(),
-            StatusCode::FORBIDDEN
-        );
+    fn description_charset_is_enforced() {
+        assert_eq!(sanitize("a \"b\" \\ c\n\u{e9}"), "a 'b' / c??");
     }
 
     #[test]
-    fn description_charset_is_enforced() {
-        assert_eq!(sanitize("a \"b\" \\ c\n\u{e9}"), "a 'b' / c??");
+    fn store_failures_are_unavailable_or_internal() {
+        let broken = OAuthError::from(StoreError::Corrupt("x".into()));
+        assert_eq!(
+            (broken.code, broken.kind),
+            (ErrorCode::ServerError, Kind::Refused)
+        );
+        assert_eq!(broken.description, "Internal error");
+        let down = OAuthError::from(StoreError::Backend(sqlx::Error::PoolTimedOut));
+        assert_eq!(down.kind, Kind::Unavailable(Dependency::Store));
+        assert_eq!(down.description, "Service is not available");
+    }
+
+    #[test]
+    fn the_body_is_the_wire_code_and_the_echo() {
+        let e = OAuthError::invalid_grant("x").with_correlation_id(Some("c"));
+        assert_eq!(
+            serde_json::to_value(e.body()).unwrap(),
+            serde_json::json!({"error": "invalid_grant", "error_description": "x", "correlation_id": "c"})
+        );
     }
 }

@@ -6,7 +6,7 @@
 use crate::client::Client;
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::jose::{numeric_claim, sha256_hex};
-use crate::Op;
+use crate::op::Op;
 use idgw_store::Millis;
 use serde_json::{Map, Value};
 

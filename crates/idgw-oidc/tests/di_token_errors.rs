@@ -105,7 +105,7 @@ async fn code_missing_invalid_used_expired_or_of_another_client() {
     // Expired: a code stored with its expiry behind us.
     let now = idgw_oidc::now_ms();
     let row = CodeRow {
-        code_hash: idgw_oidc::tokens::token_hash("old-code"),
+        code_hash: idgw_oidc::opaque::token_hash("old-code"),
         client_id: "di".into(),
         redirect_uri: redirect.clone(),
         grant_id: "g-old".into(),

@@ -162,7 +162,7 @@ pub async fn shutdown_signal() {
 /// subscribers.
 async fn add_demo(config: &mut Config, store: &dyn Store) -> anyhow::Result<()> {
     let secret = store
-        .setting_get_or_insert("demo_client_secret", &idgw_oidc::tokens::random_token())
+        .setting_get_or_insert("demo_client_secret", &idgw_oidc::opaque::random_token())
         .await?;
     let callback = crate::demo_callback::redirect_uri(&config.issuer());
     config.clients.push(ClientMetadata {
@@ -249,7 +249,7 @@ fn demo_authorize_url(issuer: &str, redirect_uri: &str) -> String {
         .append_pair("scope", "openid mc_authn")
         .append_pair("version", "mc_v2.3")
         .append_pair("state", "demo-state")
-        .append_pair("nonce", &idgw_oidc::tokens::random_token())
+        .append_pair("nonce", &idgw_oidc::opaque::random_token())
         .append_pair("acr_values", "2")
         .append_pair("binding_message", "DEMO-2")
         .finish();

@@ -2,18 +2,19 @@
 //! browser's session, the phone-number page, or an authentication on the SIM that the browser
 //! then follows on the "check your phone" page ([`super::follow`]).
 
-use super::code::{self, CodeGrant};
-use super::request::{self, AuthorizationRequest, Raw, Rejection};
+use super::code;
+use super::request::{self, AuthorizationRequest, Rejection};
+use super::serialization::Raw;
 use super::session::{self, Browser, SessionData};
-use super::BrowserReturn;
-use crate::backchannel::open_transaction;
 use crate::client::DeliveryMode;
 use crate::error::{Dialect, ErrorCode, OAuthError};
+use crate::grant::authorization_code::CodeGrant;
 use crate::hint::{self, normalize_msisdn, Hint};
+use crate::issue::Grant;
 use crate::jose::sha256_hex;
-use crate::tokens::Grant;
-use crate::transaction::AcceptedRequest;
-use crate::Op;
+use crate::op::Op;
+use crate::transaction::open::{open_transaction, USER_BUSY};
+use crate::transaction::record::{AcceptedRequest, BrowserReturn};
 use idgw_store::{Millis, StoreError};
 use std::sync::Arc;
 
@@ -57,9 +58,7 @@ pub async fn authorize(
 /// `server_error` "Internal Server Error", whatever failed inside (the log has the detail).
 fn internal_as_table_7(e: OAuthError) -> OAuthError {
     match e.code {
-        ErrorCode::ServerError | ErrorCode::ServerUnavailable => {
-            OAuthError::server_error("Internal Server Error")
-        }
+        ErrorCode::ServerError => OAuthError::server_error("Internal Server Error"),
         _ => e,
     }
 }
@@ -119,21 +118,10 @@ async fn accept(
     };
     let accepted = accepted(op, &request, &msisdn, browser).await?;
     let expires_in = op.config.default_expires_in_s;
-    match open_transaction(
-        op,
-        client.id(),
-        msisdn,
-        accepted,
-        expires_in,
-        "GET|POST /authorize",
-        now,
-    )
-    .await
-    {
+    let step = "GET|POST /authorize";
+    match open_transaction(op, client.id(), msisdn, accepted, expires_in, step, now).await {
         Ok(auth_req_id) => Ok(Step::Wait { auth_req_id }),
-        Err(StoreError::Busy) => Err(OAuthError::access_denied(
-            "The User is busy with another transaction",
-        )),
+        Err(StoreError::Busy) => Err(OAuthError::access_denied(USER_BUSY)),
         Err(e) => Err(e.into()),
     }
 }

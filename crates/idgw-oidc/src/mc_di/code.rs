@@ -5,12 +5,14 @@
 //! `redirect_uri`, `nonce` and `correlation_id` (what it stores is the accepted request). The
 //! tokens minted from it carry its `grant_id`, so a replayed code revokes them.
 
+use super::MAX_STATE;
 use crate::error::OAuthError;
-use crate::mc_si::echoable;
+use crate::grant::authorization_code::CodeGrant;
+use crate::mobile_connect::echoable;
+use crate::op::Op;
+use crate::opaque::{random_token, token_hash};
 use crate::params::Params;
-use crate::tokens::{random_token, token_hash, Grant};
-use crate::transaction::AcceptedRequest;
-use crate::Op;
+use crate::transaction::record::AcceptedRequest;
 use idgw_store::{CodeRow, Millis, SessionRow};
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +34,7 @@ impl Return {
             redirect_uri: redirect_uri.to_string(),
             state: params
                 .raw("state")
-                .filter(|s| s.len() <= super::request::MAX_STATE)
+                .filter(|s| s.len() <= MAX_STATE)
                 .map(str::to_string),
             correlation_id: echoable(params.get("correlation_id")).map(str::to_string),
         }
@@ -81,14 +83,6 @@ impl Return {
             ("error_description", &e.description),
         ])
     }
-}
-
-/// What a code is exchanged for, stored with it: the accepted request (`nonce`,
-/// `correlation_id`, hashed hint, displayed data) and the grant of its tokens.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CodeGrant {
-    pub request: AcceptedRequest,
-    pub grant: Grant,
 }
 
 /// Issues a code for `client_id` and returns the Authorization Response's `Location`.

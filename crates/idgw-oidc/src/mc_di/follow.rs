@@ -3,12 +3,12 @@
 //! the code (and the browser's session) in one store step, or its error is redirected
 //! (Table 7). Only the browser that started the transaction may follow it.
 
-use super::code::{self, CodeGrant, Return};
+use super::code::{self, Return};
 use super::session::{self, Browser, SessionData};
 use crate::error::OAuthError;
-use crate::flow::grant_for;
-use crate::transaction::{AcceptedRequest, StoredOutcome};
-use crate::Op;
+use crate::grant::authorization_code::CodeGrant;
+use crate::op::Op;
+use crate::transaction::record::{AcceptedRequest, StoredOutcome};
 use idgw_store::{Millis, TransactionRow, TxState};
 
 /// Where a followed transaction stands, for the wait page.
@@ -83,7 +83,7 @@ pub async fn follow(
         TxState::Approved => {
             let outcome =
                 outcome().ok_or_else(|| OAuthError::server_error("Internal Server Error"))?;
-            let grant = grant_for(&request, &row.msisdn, &outcome);
+            let grant = request.grant(&row.msisdn, &outcome);
             let data = SessionData {
                 acr: grant.acr.clone(),
                 amr: grant.amr.clone(),

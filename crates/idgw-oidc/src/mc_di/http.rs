@@ -12,11 +12,11 @@
 use super::authorize::{self, Step};
 use super::follow::{self, Progress};
 use super::pages::{self, Lang, Waiting};
-use super::request::Raw;
+use super::serialization::Raw;
 use super::session::Browser;
 use super::AUTHORIZE_PATH;
 use crate::error::OAuthError;
-use crate::Op;
+use crate::op::Op;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, RawQuery, State};

@@ -8,33 +8,23 @@
 //! all run, so "Multiple problems in authorization request" can be told apart from one.
 
 use super::code::Return;
-use super::{DISPLAY_VALUES, GRANT_AUTHORIZATION_CODE, RESPONSE_TYPE_CODE, SUPPORTED_VERSIONS};
-use crate::backchannel::{display_text, MAX_BINDING_MESSAGE};
+use super::serialization::{collect, Collected, Raw};
+use super::{DISPLAY_VALUES, MAX_STATE, RESPONSE_TYPE_CODE, SUPPORTED_VERSIONS};
 use crate::client::Client;
 use crate::error::{ErrorCode, OAuthError};
+use crate::grant::authorization_code::allows_device_initiated;
 use crate::hint::Hint;
-use crate::mc_si::echoable;
-use crate::mc_si::request::SUPPORTED_SCOPES;
+use crate::mobile_connect::SUPPORTED_SCOPES;
+use crate::op::Op;
 use crate::params::{Params, MAX_VALUE};
-use crate::transaction::choose_acr;
-use crate::Op;
+use crate::transaction::open::display_text;
+use crate::validate::{self, choose_acr, login_hint, scope_problem, ScopeProblem, HINT_MISSING};
 use idgw_store::Millis;
 use std::sync::Arc;
 
-/// Longest `state` accepted and echoed.
-pub const MAX_STATE: usize = 1024;
 /// Scope values that ask for authentication alone: only then may idgw ask the user for the
 /// phone number instead of requiring a hint (Table 7, `login_hint` row note).
 const AUTHENTICATION_SCOPES: &[&str] = &["openid", "mc_authn"];
-
-/// An Authorization Request as it reached the endpoint.
-#[derive(Debug, Clone, Copy)]
-pub struct Raw<'a> {
-    pub get: bool,
-    pub query: Option<&'a str>,
-    pub content_type: Option<&'a str>,
-    pub body: &'a [u8],
-}
 
 /// Why a request is refused, and how (Table 7 "HTTP mode").
 #[derive(Debug, Clone)]
@@ -74,69 +64,10 @@ impl AuthorizationRequest {
     }
 }
 
-/// The parameters of a request, the names sent more than once, and a serialization problem.
-struct Collected {
-    params: Params,
-    duplicates: Vec<String>,
-    serialization: Option<&'static str>,
-}
-
-fn from_pairs(input: &[u8]) -> (Params, Vec<String>) {
-    let mut params = Params::default();
-    let mut duplicates = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(input) {
-        if params.contains(&k) {
-            duplicates.push(k.into_owned());
-        } else {
-            params.insert(&k, v.into_owned());
-        }
-    }
-    (params, duplicates)
-}
-
-/// Section 4: GET carries the query string, POST a form body. A request serialized otherwise
-/// is still read, so that its error can go to a valid `redirect_uri` (Table 7).
-fn collect(raw: Raw<'_>) -> Collected {
-    let query = raw.query.unwrap_or("").as_bytes();
-    let form = raw
-        .content_type
-        .and_then(|c| c.split(';').next())
-        .is_some_and(|c| {
-            c.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    let (source, serialization) = match (raw.get, form) {
-        (true, _) if raw.body.is_empty() => (query, None),
-        (true, _) => (query, Some("GET request invalid serialization")),
-        (false, true) => (raw.body, None),
-        (false, false) => (query, Some("POST request Invalid serialization")),
-    };
-    let (mut params, duplicates) = from_pairs(source);
-    if serialization.is_some() && params.get("client_id").is_none() {
-        // The parameters are where they should not be: read them there for the redirect_uri.
-        params = Params::from_body(raw.content_type, raw.body)
-            .map(|(p, _)| p)
-            .unwrap_or_else(|_| from_pairs(raw.body).0);
-    }
-    Collected {
-        params,
-        duplicates,
-        serialization,
-    }
-}
-
 /// Table 1: `redirect_uri` exactly equal (RFC 3986 6.2.1) to a registered one, with no
 /// fragment (RFC 6749 3.1.2).
 pub fn is_registered_redirect(client: &Client, uri: &str) -> bool {
     !uri.contains('#') && client.metadata.redirect_uris.iter().any(|r| r == uri)
-}
-
-/// Whether the client may use Device-Initiated mode: it registered redirect URIs and, if it
-/// lists grant types, `authorization_code`.
-pub fn allows_device_initiated(client: &Client) -> bool {
-    let grants = &client.metadata.grant_types;
-    !client.metadata.redirect_uris.is_empty()
-        && (grants.is_empty() || grants.iter().any(|g| g == GRANT_AUTHORIZATION_CODE))
 }
 
 /// Validates a request per Table 2 and Table 7.
@@ -242,65 +173,78 @@ fn invalid(description: &str) -> OAuthError {
     OAuthError::invalid_request(description)
 }
 
+/// The problems found so far: Table 7 tells one from several.
+#[derive(Default)]
+struct Problems(Vec<OAuthError>);
+
+impl Problems {
+    fn add(&mut self, e: OAuthError) {
+        self.0.push(e);
+    }
+
+    /// The value of a check that passed; a failed one is noted.
+    fn check<T>(&mut self, result: Result<T, OAuthError>) -> Option<T> {
+        result.map_err(|e| self.add(e)).ok()
+    }
+}
+
 /// Every Table 7 parameter check after client and `redirect_uri`; all problems found.
 fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked, Vec<OAuthError>> {
     let p = &c.params;
-    let mut problems = Vec::new();
-    let sent_empty = |name: &str| p.contains(name) && p.get(name).is_none();
+    let mut problems = Problems::default();
     if !c.duplicates.is_empty() {
-        problems.push(invalid(
+        problems.add(invalid(
             "Multiple parameter names in the authorization request. Malformed request",
         ));
     }
     if let Some(s) = c.serialization {
-        problems.push(invalid(s));
+        problems.add(invalid(s));
     }
     if p.names()
         .any(|n| p.raw(n).is_some_and(|v| v.len() > MAX_VALUE))
     {
-        problems.push(invalid("A parameter value is too long"));
+        problems.add(invalid("A parameter value is too long"));
     }
     match p.get("response_type") {
-        None => problems.push(invalid(
+        None => problems.add(invalid(
             "REQUIRED parameter response_type is missing or value is invalid",
         )),
         Some(RESPONSE_TYPE_CODE) => {}
-        Some(_) => problems.push(invalid("Invalid response_type value")),
-    }
+        Some(_) => problems.add(invalid("Invalid response_type value")),
+    };
     let scope = p.get("scope").unwrap_or_default().to_string();
     let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
     if scope.is_empty() {
-        problems.push(invalid(
+        problems.add(invalid(
             "REQUIRED parameter scope is missing (or) invalid scope value",
         ));
-    } else if !scopes.contains(&"openid")
-        || scopes
-            .iter()
-            .any(|s| !SUPPORTED_SCOPES.contains(s) || !client.allows_scope(s))
-    {
-        problems.push(OAuthError::invalid_scope("Malformed scope value"));
-    } else if scopes.iter().any(|s| suspended.iter().any(|x| x == s)) {
-        problems.push(OAuthError::new(
-            ErrorCode::TemporarilyUnavailable,
-            "Requested service is not available temporarily",
-        ));
+    } else {
+        match scope_problem(&scope, client, Some(SUPPORTED_SCOPES), suspended) {
+            None => {}
+            Some(ScopeProblem::Suspended(_)) => problems.add(OAuthError::new(
+                ErrorCode::TemporarilyUnavailable,
+                "Requested service is not available temporarily",
+            )),
+            Some(_) => problems.add(OAuthError::invalid_scope("Malformed scope value")),
+        };
     }
     // Table 2 `version`: without one, a request with no Mobile Connect scope is a
     // first-generation authentication request.
     let mc_scope = scopes.iter().any(|s| s.starts_with("mc_"));
+    let sent_empty = |name: &str| p.contains(name) && p.get(name).is_none();
     match p.get("version") {
         Some(v) if SUPPORTED_VERSIONS.contains(&v) => {}
         None if !mc_scope && !sent_empty("version") => {}
-        _ => problems.push(invalid("REQUIRED parameter version is missing / invalid")),
-    }
+        _ => problems.add(invalid("REQUIRED parameter version is missing / invalid")),
+    };
     if let Some(state) = p.raw("state") {
         if state.is_empty() || state.len() > MAX_STATE || state.chars().any(char::is_control) {
-            problems.push(invalid("RECOMMENDED parameter state is invalid"));
+            problems.add(invalid("RECOMMENDED parameter state is invalid"));
         }
     }
     let nonce = p.get("nonce").unwrap_or_default().to_string();
     if nonce.is_empty() {
-        problems.push(invalid("REQUIRED parameter nonce is missing (or) invalid"));
+        problems.add(invalid("REQUIRED parameter nonce is missing (or) invalid"));
     }
     let prompt: Vec<String> = p
         .raw("prompt")
@@ -311,34 +255,26 @@ fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked
         .all(|v| matches!(v.as_str(), "none" | "login" | "no_seam"))
         && !(prompt.len() > 1 && prompt.iter().any(|v| v == "none"));
     if !prompt_ok {
-        problems.push(invalid("prompt value is invalid"));
+        problems.add(invalid("prompt value is invalid"));
     }
     // Table 2 `prompt` and `id_token_hint`: for "openid mc_authz" the user is always asked,
     // whatever `prompt` says, and `id_token_hint` is ignored.
     let mc_authz = scopes.contains(&"mc_authz");
-    let hint = match (p.get("login_hint"), p.get("login_hint_token")) {
-        (Some(_), Some(_)) => {
-            problems.push(invalid("Malformed request, duplicate parameter entries"));
-            None
-        }
-        (Some(h), None) => Some(Hint::LoginHint(h.to_string())),
-        (None, Some(t)) => Some(Hint::LoginHintToken(t.to_string())),
-        (None, None) if mc_authz => None,
-        (None, None) => p
+    let hint = match problems.check(login_hint(p)) {
+        Some(None) if !mc_authz => p
             .get("id_token_hint")
             .map(|t| Hint::IdTokenHint(t.to_string())),
+        sent => sent.flatten(),
     };
     // Table 7 note: the user may be asked for the number, for authentication alone.
     let may_ask = scopes.iter().all(|s| AUTHENTICATION_SCOPES.contains(s));
     let prompt_none = !mc_authz && prompt.iter().any(|v| v == "none");
     if hint.is_none() && !prompt_none && !may_ask {
-        problems.push(invalid(
-            "REQUIRED parameters login_hint_token (or) login_hint does not exist",
-        ));
+        problems.add(invalid(HINT_MISSING));
     }
     let acr = p.get("acr_values").and_then(choose_acr);
     if acr.is_none() {
-        problems.push(invalid(
+        problems.add(invalid(
             "REQUIRED parameter acr_values are missing or invalid values",
         ));
     }
@@ -347,59 +283,28 @@ fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked
             .get("display")
             .is_some_and(|d| DISPLAY_VALUES.contains(&d))
     {
-        problems.push(invalid("Invalid display value. / not supported"));
+        problems.add(invalid("Invalid display value. / not supported"));
     }
-    if p.contains("claims") {
-        let ok = p
-            .get("claims")
-            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-            .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
-        if !ok {
-            problems.push(invalid("claims value is invalid"));
-        }
-    }
-    let max_age = p.raw("max_age").map(|v| v.trim().parse::<u64>());
-    if matches!(max_age, Some(Err(_))) {
-        problems.push(invalid("Invalid max_age value"));
-    }
-    if p.contains("correlation_id") && echoable(p.raw("correlation_id")).is_none() {
-        problems.push(invalid("Invalid correlation_id value"));
-    }
-    let client_name = p.get("client_name");
-    let name_registered = |n: &str| client.metadata.client_names.iter().any(|r| r == n);
-    if sent_empty("client_name") || client_name.is_some_and(|n| !name_registered(n)) {
-        problems.push(invalid("Invalid client_name value"));
-    }
-    let binding_message = p.raw("binding_message").map(str::to_string);
-    if binding_message
-        .as_deref()
-        .is_some_and(|m| m.chars().count() > MAX_BINDING_MESSAGE || m.chars().any(char::is_control))
-    {
-        problems.push(invalid(&format!(
-            "binding_message must be at most {MAX_BINDING_MESSAGE} printable characters"
-        )));
-    }
-    let context = p.get("context");
+    problems.check(validate::claims(p));
+    let max_age = problems.check(validate::max_age(p)).flatten();
+    problems.check(validate::correlation_id(p));
+    let client_name = problems.check(validate::client_name(client, p)).flatten();
+    let binding_message = problems
+        .check(validate::binding_message(p.raw("binding_message")))
+        .flatten();
     if mc_authz {
-        // Table 2: binding_message, client_name and context are REQUIRED for mc_authz.
-        for (name, present) in [
-            ("binding_message", binding_message.is_some()),
-            ("client_name", client_name.is_some()),
-            ("context", context.is_some()),
-        ] {
-            if !present {
-                problems.push(invalid(&format!("{name} is REQUIRED for mc_authz")));
-            }
+        for missing in validate::missing_for_mc_authz(p) {
+            problems.add(missing);
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if !problems.0.is_empty() {
+        return Err(problems.0);
     }
     let (acr, pin_required) = acr.expect("checked");
     Ok(Checked {
         display_text: display_text(
             client_name.unwrap_or(client.display_name()),
-            context,
+            p.get("context"),
             binding_message.as_deref(),
         ),
         scope,
@@ -408,7 +313,7 @@ fn check(client: &Client, c: &Collected, suspended: &[String]) -> Result<Checked
         pin_required,
         hint,
         prompt,
-        max_age: max_age.and_then(Result::ok),
+        max_age,
         binding_message,
     })
 }
@@ -425,45 +330,5 @@ pub fn invalid_hint(e: OAuthError) -> OAuthError {
         ErrorCode::UnknownUserId => unknown_user(),
         ErrorCode::ServerError => e,
         _ => invalid("Invalid value for login_hint or login_hint_token"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn raw<'a>(get: bool, query: &'a str, ct: Option<&'a str>, body: &'a [u8]) -> Raw<'a> {
-        Raw {
-            get,
-            query: Some(query),
-            content_type: ct,
-            body,
-        }
-    }
-
-    #[test]
-    fn duplicates_are_kept_apart_from_the_first_values() {
-        let c = collect(raw(true, "a=1&b=2&a=3", None, b""));
-        assert_eq!(c.params.get("a"), Some("1"));
-        assert_eq!(c.duplicates, vec!["a".to_string()]);
-        assert!(c.serialization.is_none());
-    }
-
-    #[test]
-    fn misplaced_parameters_are_still_read_for_the_redirect() {
-        let form = Some("application/x-www-form-urlencoded");
-        let c = collect(raw(true, "", form, b"client_id=x&redirect_uri=y"));
-        assert_eq!(c.params.get("client_id"), Some("x"));
-        assert_eq!(c.serialization, Some("GET request invalid serialization"));
-        let c = collect(raw(
-            false,
-            "",
-            Some("application/json"),
-            br#"{"client_id":"x"}"#,
-        ));
-        assert_eq!(c.params.get("client_id"), Some("x"));
-        assert_eq!(c.serialization, Some("POST request Invalid serialization"));
-        let c = collect(raw(false, "", form, b"client_id=x"));
-        assert!(c.serialization.is_none());
     }
 }

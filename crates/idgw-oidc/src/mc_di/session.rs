@@ -4,7 +4,7 @@
 //! asking again (OIDC Core 3.1.2.1 `prompt` and `max_age`; DI Table 2).
 
 use super::request::AuthorizationRequest;
-use crate::transaction::choose_acr;
+use crate::validate::choose_acr;
 use idgw_store::{Millis, SessionRow};
 use serde::{Deserialize, Serialize};
 
@@ -42,14 +42,14 @@ impl Browser {
                 fresh: false,
             },
             None => Browser {
-                cookie: crate::tokens::random_token(),
+                cookie: crate::opaque::random_token(),
                 fresh: true,
             },
         }
     }
 
     pub fn hash(&self) -> Vec<u8> {
-        crate::tokens::token_hash(&self.cookie)
+        crate::opaque::token_hash(&self.cookie)
     }
 
     pub fn hex(&self) -> String {

@@ -5,12 +5,13 @@
 //!   with an `mc_si_*` response type): Tables 3 and 4, acknowledgement Table 5, errors
 //!   Tables 11, 12 and 13.
 //! - [`request_object`]: the signed Request Object ("Signature Validation", Table 4 claims).
-//! - [`polling`]: the Polling Request at `/token` (Tables 7, 8, 9, errors Tables 17 and 18).
 //!
-//! Notification mode (Tables 6, 14, 15) is the push delivery of [`crate::flow`], and the ID
-//! token claims of Table 10 come from [`crate::transaction::AcceptedRequest::id_token_extras`].
+//! The Polling Request at `/token` (Tables 7, 8, 9, errors Tables 17 and 18) is the grant of
+//! [`crate::grant::poll`]. Notification mode (Tables 6, 14, 15) is the push delivery of
+//! [`crate::transaction::lifecycle`], and the ID token claims of Table 10 come from
+//! [`crate::transaction::record::AcceptedRequest::id_token_extras`]. The `correlation_id`
+//! rules SI shares with DI are [`crate::mobile_connect`].
 
-pub mod polling;
 pub mod request;
 pub mod request_object;
 
@@ -18,24 +19,13 @@ pub mod request_object;
 pub const RESPONSE_TYPE_ASYNC_CODE: &str = "mc_si_async_code";
 /// Table 3: Server-Initiated using Polling.
 pub const RESPONSE_TYPE_POLLING: &str = "mc_si_polling";
-/// Table 7: the Polling Request's grant type.
-pub const GRANT_SERVER_INITIATED: &str = "urn:openid:params:mc:grant-type:server_initiated";
 /// Table 4 `version`: the profile versions idgw implements (the spec's examples use
 /// `mc_si_r2_v1.0`; its text names the first version `Siv1.0`).
 pub const SUPPORTED_VERSIONS: &[&str] = &["mc_si_r2_v1.0", "mc_si_v1.0", "Siv1.0"];
-/// Longest `correlation_id` echoed or accepted.
-pub const MAX_CORRELATION_ID: usize = 256;
 
 /// Whether `response_type` asks for Server-Initiated mode.
 pub fn is_si_response_type(response_type: &str) -> bool {
     response_type == RESPONSE_TYPE_ASYNC_CODE || response_type == RESPONSE_TYPE_POLLING
-}
-
-/// A `correlation_id` fit to echo: present, not empty, printable and bounded.
-pub fn echoable(correlation_id: Option<&str>) -> Option<&str> {
-    correlation_id.filter(|c| {
-        !c.is_empty() && c.len() <= MAX_CORRELATION_ID && !c.chars().any(char::is_control)
-    })
 }
 
 #[cfg(test)]
@@ -47,13 +37,5 @@ mod tests {
         assert!(is_si_response_type("mc_si_async_code"));
         assert!(is_si_response_type("mc_si_polling"));
         assert!(!is_si_response_type("code"));
-    }
-
-    #[test]
-    fn echoable_correlation_ids_are_bounded_and_printable() {
-        assert_eq!(echoable(Some("abc")), Some("abc"));
-        assert_eq!(echoable(Some("")), None);
-        assert_eq!(echoable(Some("a\nb")), None);
-        assert_eq!(echoable(Some(&"x".repeat(300))), None);
     }
 }

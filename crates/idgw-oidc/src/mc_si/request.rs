@@ -7,16 +7,18 @@
 //! `correlation_id`. An accepted request becomes an ordinary transaction: `mc_si_polling` is
 //! poll delivery, `mc_si_async_code` is push delivery to the request's `notification_uri`.
 
-use super::{echoable, is_si_response_type, request_object, RESPONSE_TYPE_ASYNC_CODE};
-use crate::backchannel::{
-    display_text, open_transaction, Acknowledgement, MAX_BINDING_MESSAGE, MAX_NOTIFICATION_TOKEN,
-};
+use super::{is_si_response_type, request_object, RESPONSE_TYPE_ASYNC_CODE, SUPPORTED_VERSIONS};
 use crate::client::{Client, DeliveryMode};
 use crate::error::{Dialect, ErrorCode, OAuthError};
 use crate::hint::{self, Hint};
+use crate::mobile_connect::{correlation_id_of, recover_correlation_id, SUPPORTED_SCOPES};
+use crate::op::{Op, OpConfig};
 use crate::params::{BodyFormat, Incoming, Params};
-use crate::transaction::{choose_acr, AcceptedRequest};
-use crate::Op;
+use crate::transaction::open::{
+    display_text, open_transaction, Acknowledgement, MAX_NOTIFICATION_TOKEN, USER_BUSY,
+};
+use crate::transaction::record::AcceptedRequest;
+use crate::validate::{self, choose_acr, scope_problem, ScopeProblem, HINT_MISSING};
 use idgw_store::{Millis, StoreError};
 use std::sync::Arc;
 
@@ -48,24 +50,6 @@ pub fn get_not_allowed(query: Option<&str>) -> OAuthError {
         .with_correlation_id(recover_correlation_id(query.unwrap_or("").as_bytes()).as_deref())
 }
 
-/// The `correlation_id` of form pairs that are not a valid request (a repeated parameter, a
-/// GET query): the outer one if sent once, else that of the Request Object if sent once.
-pub fn recover_correlation_id(form: &[u8]) -> Option<String> {
-    let (mut outer, mut request) = (vec![], vec![]);
-    for (name, value) in url::form_urlencoded::parse(form) {
-        match name.as_ref() {
-            "correlation_id" => outer.push(value.into_owned()),
-            "request" => request.push(value.into_owned()),
-            _ => {}
-        }
-    }
-    let once = |v: &[String]| match v {
-        [one] => Some(one.clone()),
-        _ => None,
-    };
-    correlation_id_of(once(&outer).as_deref(), once(&request).as_deref())
-}
-
 /// An SI request whose body is already parsed (also reached from `/bc-authorize`).
 pub async fn si_authorize_params(
     op: &Arc<Op>,
@@ -89,20 +73,6 @@ pub async fn si_authorize_params(
 /// verified) Request Object's; echoing it tells the sender nothing it did not send.
 fn echoed_correlation_id(params: &Params) -> Option<String> {
     correlation_id_of(params.get("correlation_id"), params.get("request"))
-}
-
-fn correlation_id_of(outer: Option<&str>, request: Option<&str>) -> Option<String> {
-    let from_object = || {
-        let claims = crate::jose::unverified_claims(request?)?;
-        claims
-            .get("correlation_id")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    echoable(outer)
-        .map(str::to_string)
-        .or_else(from_object)
-        .filter(|c| echoable(Some(c)).is_some())
 }
 
 async fn accept(
@@ -167,81 +137,58 @@ async fn accept(
     validate(op, &client, &params, &response_type, &scope, now).await
 }
 
+/// Table 12's scope rows (the outer `scope`, before the Request Object is opened).
 fn check_scope(op: &Op, client: &Client, scope: &str) -> Result<(), OAuthError> {
-    if !scope.split(' ').any(|s| s == "openid") {
-        return Err(OAuthError::invalid_scope(
+    let suspended = &op.config.unavailable_scopes;
+    match scope_problem(scope, client, Some(SUPPORTED_SCOPES), suspended) {
+        None => Ok(()),
+        Some(ScopeProblem::NoOpenid) => Err(OAuthError::invalid_scope(
             "REQUIRED scope value openid is missing",
-        ));
-    }
-    if let Some(bad) = scope
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .find(|s| !client.allows_scope(s) || !SUPPORTED_SCOPES.contains(s))
-    {
-        return Err(OAuthError::invalid_scope(format!(
+        )),
+        Some(ScopeProblem::NotServed(bad)) => Err(OAuthError::invalid_scope(format!(
             "Service is not available: scope {bad}"
-        )));
-    }
-    // Table 12: a published scope the operator has taken out of service for now.
-    if let Some(down) = scope
-        .split(' ')
-        .find(|s| op.config.unavailable_scopes.iter().any(|u| u == s))
-    {
-        return Err(OAuthError::new(
+        ))),
+        // A published scope the operator has taken out of service for now.
+        Some(ScopeProblem::Suspended(down)) => Err(OAuthError::new(
             ErrorCode::TemporarilyUnavailable,
             format!("Service is not available temporarily: scope {down}"),
-        ));
+        )),
     }
-    Ok(())
 }
 
-/// Scope values idgw serves (the discovery document's `scopes_supported`).
-pub const SUPPORTED_SCOPES: &[&str] = &["openid", "phone", "mc_authn", "mc_authz"];
+/// The assembled parameters that passed Table 13.
+struct Checked {
+    nonce: String,
+    correlation_id: Option<String>,
+    hint: Hint,
+    acr: &'static str,
+    pin_required: bool,
+    binding_message: Option<String>,
+    display_text: String,
+    /// Notification mode: `client_notification_token` and the registered `notification_uri`.
+    notification: Option<(String, String)>,
+}
 
-/// Table 13 on the assembled parameters, then the transaction.
-async fn validate(
-    op: &Arc<Op>,
-    client: &Arc<Client>,
+/// Table 13 on the assembled parameters, in the table's order: the first failing check answers.
+fn check(
+    client: &Client,
     params: &Params,
     response_type: &str,
     scope: &str,
-    now: Millis,
-) -> Result<Acknowledgement, OAuthError> {
-    let present_but_empty = |name: &str| params.contains(name) && params.get(name).is_none();
+) -> Result<Checked, OAuthError> {
     let version = params
         .get("version")
         .ok_or_else(|| invalid("REQUIRED parameter version is missing"))?;
-    if !super::SUPPORTED_VERSIONS.contains(&version) {
+    if !SUPPORTED_VERSIONS.contains(&version) {
         return Err(invalid("version is invalid"));
     }
     let nonce = params
         .get("nonce")
         .ok_or_else(|| invalid("REQUIRED parameter nonce is missing or empty"))?
         .to_string();
-    if present_but_empty("correlation_id") {
-        return Err(invalid("Invalid correlation_id value"));
-    }
-    let correlation_id = params.get("correlation_id").map(str::to_string);
-    if correlation_id
-        .as_deref()
-        .is_some_and(|c| echoable(Some(c)).is_none())
-    {
-        return Err(invalid("Invalid correlation_id value"));
-    }
-    let hint =
-        match (params.get("login_hint"), params.get("login_hint_token")) {
-            (Some(_), Some(_)) => return Err(invalid(
-                "Malformed request, duplicate parameter entries: login_hint and login_hint_token",
-            )),
-            (Some(h), None) => Hint::LoginHint(h.to_string()),
-            (None, Some(t)) => Hint::LoginHintToken(t.to_string()),
-            (None, None) => {
-                return Err(invalid(
-                    "REQUIRED parameters login_hint_token (or) login_hint does not exist",
-                ))
-            }
-        };
-    // Table 13: idgw always captures consent itself; an SP-captured consent (acr 0) is refused.
+    let correlation_id = validate::correlation_id(params)?;
+    let hint = validate::login_hint(params)?.ok_or_else(|| invalid(HINT_MISSING))?;
+    // idgw always captures consent itself; an SP-captured consent (acr 0) is refused.
     if params
         .get("acr_values")
         .is_some_and(|v| v.split(' ').any(|a| a == "0"))
@@ -253,23 +200,9 @@ async fn validate(
     let (acr, pin_required) = params
         .get("acr_values")
         .and_then(choose_acr)
-        .ok_or_else(|| invalid("REQUIRED parameter acr_values are missing (or) invalid"))?;
-    if let Some(max_age) = params.get("max_age") {
-        if max_age.trim().parse::<u64>().is_err() {
-            return Err(invalid("Invalid max_age value"));
-        }
-    } else if present_but_empty("max_age") {
-        return Err(invalid("Invalid max_age value"));
-    }
-    if params.contains("claims") {
-        let ok = params
-            .get("claims")
-            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-            .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()));
-        if !ok {
-            return Err(invalid("claims value is invalid"));
-        }
-    }
+        .ok_or_else(|| invalid("REQUIRED parameter acr_values are missing (or) invalid values"))?;
+    validate::max_age(params)?;
+    validate::claims(params)?;
     if let Some(prompt) = params.get("prompt") {
         if prompt.split(' ').any(|p| !matches!(p, "login" | "none")) {
             return Err(invalid("prompt must be login or none"));
@@ -282,44 +215,14 @@ async fn validate(
             "prompt=none is not supported: Server-Initiated requests always prompt the User",
         ));
     }
-
     // Displayed on the authentication device: client_name, context, binding_message.
-    if present_but_empty("client_name") {
-        return Err(invalid("Invalid client_name value"));
-    }
-    let client_name = params.get("client_name");
-    if let Some(name) = client_name {
-        if !client.metadata.client_names.iter().any(|n| n == name) {
-            return Err(invalid("Invalid client_name value"));
-        }
-    }
-    let binding_message = params.contains("binding_message").then(|| {
-        params
-            .get("binding_message")
-            .unwrap_or_default()
-            .to_string()
-    });
-    if let Some(m) = &binding_message {
-        if m.chars().count() > MAX_BINDING_MESSAGE || m.chars().any(char::is_control) {
-            return Err(invalid(format!(
-                "binding_message must be at most {MAX_BINDING_MESSAGE} printable characters"
-            )));
-        }
-    }
-    let context = params.get("context");
+    let client_name = validate::client_name(client, params)?;
+    let binding_message = validate::binding_message(params.raw("binding_message"))?;
     if mc_authz {
-        if binding_message.is_none() {
-            return Err(invalid("binding_message is REQUIRED for mc_authz"));
-        }
-        if client_name.is_none() {
-            return Err(invalid("client_name is REQUIRED for mc_authz"));
-        }
-        if context.is_none() {
-            return Err(invalid("context is REQUIRED for mc_authz"));
+        if let Some(missing) = validate::missing_for_mc_authz(params).into_iter().next() {
+            return Err(missing);
         }
     }
-
-    // Notification mode: client_notification_token and a registered notification_uri.
     let notification = if response_type == RESPONSE_TYPE_ASYNC_CODE {
         let token = params
             .get("client_notification_token")
@@ -337,8 +240,7 @@ async fn validate(
     } else {
         None
     };
-
-    // Who: a plain MSISDN only where the client may send one (Table 13).
+    // A plain MSISDN only where the client may send one.
     if let Hint::LoginHint(value) = &hint {
         let plain = !value.starts_with("ENCR_MSISDN:") && !value.starts_with("PCR:");
         if plain && client.metadata.plain_msisdn_allowed == Some(false) {
@@ -347,7 +249,33 @@ async fn validate(
             ));
         }
     }
-    let msisdn = hint::resolve(op, client, &hint, DIALECT, now)
+    Ok(Checked {
+        nonce,
+        correlation_id,
+        hint,
+        acr,
+        pin_required,
+        display_text: display_text(
+            client_name.unwrap_or(client.display_name()),
+            params.get("context"),
+            binding_message.as_deref(),
+        ),
+        binding_message,
+        notification,
+    })
+}
+
+/// Table 13 on the assembled parameters, then the subscriber, then the transaction.
+async fn validate(
+    op: &Arc<Op>,
+    client: &Arc<Client>,
+    params: &Params,
+    response_type: &str,
+    scope: &str,
+    now: Millis,
+) -> Result<Acknowledgement, OAuthError> {
+    let checked = check(client, params, response_type, scope)?;
+    let msisdn = hint::resolve(op, client, &checked.hint, DIALECT, now)
         .await
         .map_err(|e| match e.code {
             ErrorCode::UnknownUserId => OAuthError::access_denied("Unknown User"),
@@ -357,59 +285,41 @@ async fn validate(
     if op.store.subscriber(&msisdn).await?.is_none() {
         return Err(not_a_subscriber(&op.config, &msisdn));
     }
-
     let cfg = &op.config;
-    let sub = op.pcr(&client.sector, &msisdn).await?;
-    let delivery = if notification.is_some() {
-        DeliveryMode::Push
-    } else {
-        DeliveryMode::Poll
+    let delivery = match checked.notification {
+        Some(_) => DeliveryMode::Push,
+        None => DeliveryMode::Poll,
     };
-    let (client_notification_token, notification_uri) = notification.unzip();
+    let (client_notification_token, notification_uri) = checked.notification.unzip();
     let expires_in = cfg.default_expires_in_s;
+    let correlation_id = checked.correlation_id;
     let request = AcceptedRequest {
         dialect: DIALECT,
         delivery,
         scope: scope.to_string(),
-        acr: acr.to_string(),
-        pin_required,
-        sub,
-        nonce: Some(nonce),
-        display_text: display_text(
-            client_name.unwrap_or(client.display_name()),
-            context,
-            binding_message.as_deref(),
-        ),
-        binding_message,
+        acr: checked.acr.to_string(),
+        pin_required: checked.pin_required,
+        sub: op.pcr(&client.sector, &msisdn).await?,
+        nonce: Some(checked.nonce),
+        display_text: checked.display_text,
+        binding_message: checked.binding_message,
         client_notification_token,
         notification_endpoint: notification_uri.clone(),
         client_req_id: None,
         correlation_id: correlation_id.clone(),
-        hashed_login_hint: hint.hashed(),
+        hashed_login_hint: checked.hint.hashed(),
         interval: cfg.interval_s,
         recipient: notification_uri,
         device_initiated: None,
     };
-    let auth_req_id = match open_transaction(
-        op,
-        client.id(),
-        msisdn,
-        request,
-        expires_in,
-        "POST /si-authorize",
-        now,
-    )
-    .await
-    {
-        Ok(id) => id,
-        // Table 12: "Multiple requests for the same MSISDN sent at the same time".
-        Err(StoreError::Busy) => {
-            return Err(OAuthError::server_error(
-                "The User is busy with another transaction",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let step = "POST /si-authorize";
+    let auth_req_id = open_transaction(op, client.id(), msisdn, request, expires_in, step, now)
+        .await
+        .map_err(|e| match e {
+            // Table 12: "Multiple requests for the same MSISDN sent at the same time".
+            StoreError::Busy => OAuthError::server_error(USER_BUSY),
+            e => e.into(),
+        })?;
     Ok(Acknowledgement {
         auth_req_id,
         expires_in,
@@ -422,7 +332,7 @@ async fn validate(
 /// ranges it "belongs to the Operator, but Mobile Connect services are not enabled" (idgw does
 /// no on-the-fly registration: provisioning a subscriber enables Mobile Connect); outside them
 /// it is not this operator's user. Both are `access_denied`.
-fn not_a_subscriber(config: &crate::OpConfig, msisdn: &str) -> OAuthError {
+fn not_a_subscriber(config: &OpConfig, msisdn: &str) -> OAuthError {
     let home = config.home_msisdn_prefixes.is_empty()
         || config
             .home_msisdn_prefixes

@@ -7,11 +7,11 @@
 //! `jti` when present, else its signature, so a captured request cannot be replayed.
 
 use crate::client::Client;
-use crate::client_keys::KeysError;
-use crate::error::{Dialect, ErrorCode, OAuthError};
+use crate::client_keys::{unavailable_keys, KeysError};
+use crate::error::{Dialect, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, sha256_hex, JoseFailure};
+use crate::op::Op;
 use crate::params::Params;
-use crate::Op;
 use idgw_store::Millis;
 use serde_json::Value;
 
@@ -51,10 +51,7 @@ pub async fn open(op: &Op, client: &Client, jwt: &str, now: Millis) -> Result<Pa
         }
         KeysError::Jose(other) => invalid(format!("rejected: {other}")),
         // Table 12 "System connection problem": 503 server_error.
-        KeysError::Unavailable(e) => {
-            let e = crate::request_object::unavailable_keys(&e);
-            OAuthError::new(ErrorCode::ServerUnavailable, e.description)
-        }
+        KeysError::Unavailable(e) => unavailable_keys(&e),
     })?;
     // Table 13: iss and aud.
     if claims.get("iss").and_then(Value::as_str) != Some(client.id()) {

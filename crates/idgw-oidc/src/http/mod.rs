@@ -1,10 +1,16 @@
 //! The OP's HTTP surface (DESIGN.md section 6). Handlers only parse the HTTP request, read
-//! the clock once, call the domain function, and render its result or its [`OAuthError`].
+//! the clock once, call the domain function, and render its result or its [`OAuthError`] at
+//! their [`Endpoint`] ([`error`] decides status and headers).
 
-use crate::backchannel::bc_authorize;
+pub mod error;
+
+use crate::discovery;
+use crate::endpoint::backchannel::bc_authorize;
+use crate::endpoint::{token, userinfo};
 use crate::error::OAuthError;
+use crate::mc_si::request::{get_not_allowed, si_authorize as si_request};
+use crate::op::Op;
 use crate::params::{Incoming, Params, MAX_BODY};
-use crate::{discovery, token, userinfo, Op};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -12,6 +18,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use error::{Endpoint, ErrorResponse};
+use idgw_store::Millis;
 use std::sync::Arc;
 
 pub fn router(op: Arc<Op>) -> Router {
@@ -71,10 +79,25 @@ fn incoming<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> Incoming<'a> {
     }
 }
 
-fn render(result: Result<impl serde::Serialize, OAuthError>) -> Response {
+fn render(result: Result<impl serde::Serialize, OAuthError>, at: Endpoint) -> Response {
     match result {
         Ok(body) => no_store(body),
-        Err(e) => e.into_response(),
+        Err(error) => ErrorResponse { error, at }.into_response(),
+    }
+}
+
+/// An endpoint taking a parameter body: the body (or its size error), the clock read once,
+/// the domain call, and its answer rendered at `at`.
+async fn answer<T: serde::Serialize>(
+    op: &Op,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    at: Endpoint,
+    call: impl AsyncFnOnce(Incoming<'_>, Millis) -> Result<T, OAuthError>,
+) -> Response {
+    match body {
+        Ok(body) => render(call(incoming(headers, &body), op.now()).await, at),
+        Err(_) => body_too_large(at),
     }
 }
 
@@ -83,11 +106,8 @@ async fn backchannel(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Ok(body) = body else {
-        return body_too_large();
-    };
-    let now = op.now();
-    render(bc_authorize(&op, incoming(&headers, &body), now).await)
+    let call = async |request: Incoming<'_>, now: Millis| bc_authorize(&op, request, now).await;
+    answer(&op, &headers, body, Endpoint::Authentication, call).await
 }
 
 async fn si_authorize(
@@ -95,16 +115,18 @@ async fn si_authorize(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Ok(body) = body else {
-        return body_too_large();
-    };
-    let now = op.now();
-    render(crate::mc_si::request::si_authorize(&op, incoming(&headers, &body), now).await)
+    let call = async |request: Incoming<'_>, now: Millis| si_request(&op, request, now).await;
+    answer(&op, &headers, body, Endpoint::Authentication, call).await
 }
 
 /// Mobile Connect SI requests "MUST use POST"; a GET is an `invalid_request` (SI Table 13).
 async fn si_authorize_get(RawQuery(query): RawQuery) -> Response {
-    crate::mc_si::request::get_not_allowed(query.as_deref()).into_response()
+    let error = get_not_allowed(query.as_deref());
+    ErrorResponse {
+        error,
+        at: Endpoint::Authentication,
+    }
+    .into_response()
 }
 
 async fn token_endpoint(
@@ -112,11 +134,8 @@ async fn token_endpoint(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Ok(body) = body else {
-        return body_too_large();
-    };
-    let now = op.now();
-    render(token::token(&op, incoming(&headers, &body), now).await)
+    let call = async |request: Incoming<'_>, now: Millis| token::token(&op, request, now).await;
+    answer(&op, &headers, body, Endpoint::Token, call).await
 }
 
 async fn userinfo_endpoint(
@@ -125,23 +144,28 @@ async fn userinfo_endpoint(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let at = Endpoint::UserInfo;
     let Ok(body) = body else {
-        return body_too_large();
+        return body_too_large(at);
     };
     let now = op.now();
     let form_token = if method == Method::POST && !body.is_empty() {
         match Params::from_body(header_str(&headers, header::CONTENT_TYPE), &body) {
             Ok((params, _)) => params.get("access_token").map(str::to_string),
-            Err(e) => return e.into_response(),
+            Err(error) => return ErrorResponse { error, at }.into_response(),
         }
     } else {
         None
     };
     let authorization = header_str(&headers, header::AUTHORIZATION);
-    render(userinfo::userinfo(&op, authorization, form_token.as_deref(), now).await)
+    render(
+        userinfo::userinfo(&op, authorization, form_token.as_deref(), now).await,
+        at,
+    )
 }
 
 /// A body axum could not read (over the size limit) rendered as an OAuth error.
-fn body_too_large() -> Response {
-    OAuthError::invalid_request("the request body is too large").into_response()
+fn body_too_large(at: Endpoint) -> Response {
+    let error = OAuthError::invalid_request("the request body is too large");
+    ErrorResponse { error, at }.into_response()
 }

@@ -2,12 +2,12 @@
 //! ID token of OIDC Core 2 with the CIBA Core 10.3.1 and Mobile Connect claims.
 
 use crate::error::OAuthError;
-use crate::jose::{b64, half_hash};
-use crate::Op;
+use crate::jose::half_hash;
+use crate::op::Op;
+use crate::opaque::random_token;
 use idgw_store::{Millis, TokenKind, TokenRow};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
+use serde_json::json;
 
 /// What an access or refresh token grants, stored with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,38 +36,33 @@ pub struct IdTokenExtras<'a> {
     pub max_ttl_s: Option<u64>,
 }
 
-/// A token response (RFC 6749 5.1) before rendering, and the rows to store.
-#[derive(Debug, Clone)]
-pub struct Issued {
+/// The token response (RFC 6749 5.1, OIDC Core 3.1.3.3, CIBA Core 11 and 10.3.1; Mobile
+/// Connect SI Table 9 and DI Table 5 add `correlation_id`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenResponse {
     pub access_token: String,
+    /// Always `Bearer` (RFC 6750).
+    pub token_type: &'static str,
     pub refresh_token: String,
-    pub id_token: String,
     pub expires_in: u64,
-    pub rows: Vec<TokenRow>,
+    pub id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
-impl Issued {
-    /// The JSON token response body.
-    pub fn response(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("access_token".into(), json!(self.access_token));
-        m.insert("token_type".into(), json!("Bearer"));
-        m.insert("refresh_token".into(), json!(self.refresh_token));
-        m.insert("expires_in".into(), json!(self.expires_in));
-        m.insert("id_token".into(), json!(self.id_token));
-        m
+impl TokenResponse {
+    /// Echoes the authorization request's `correlation_id` (Mobile Connect).
+    pub fn with_correlation_id(mut self, correlation_id: Option<&str>) -> TokenResponse {
+        self.correlation_id = correlation_id.map(str::to_string);
+        self
     }
 }
 
-/// 256 random bits, base64url: used for tokens, `auth_req_id` and PCRs.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
-    b64(&bytes)
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+/// Minted tokens: the response, and the rows to store (by their hashes).
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub response: TokenResponse,
+    pub rows: Vec<TokenRow>,
 }
 
 /// Mints an access token, a refresh token and an ID token for `grant`.
@@ -84,7 +79,7 @@ pub async fn mint(
     let refresh_token = random_token();
     let grant_json = serde_json::to_string(grant).expect("grant serializes");
     let row = |token: &str, kind, ttl_s: u64| TokenRow {
-        token_hash: token_hash(token),
+        token_hash: crate::opaque::token_hash(token),
         kind,
         client_id: client_id.to_string(),
         auth_req_id: auth_req_id.map(str::to_string),
@@ -137,11 +132,13 @@ pub async fn mint(
         tracing::error!(code = "E_SIGN", error = %e, "cannot sign ID token");
         OAuthError::server_error("internal error (E_SIGN)")
     })?;
-    Ok(Issued {
+    let response = TokenResponse {
         access_token,
+        token_type: "Bearer",
         refresh_token,
-        id_token,
         expires_in: cfg.access_token_ttl_s,
-        rows,
-    })
+        id_token,
+        correlation_id: None,
+    };
+    Ok(Issued { response, rows })
 }

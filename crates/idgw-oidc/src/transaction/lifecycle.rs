@@ -1,26 +1,23 @@
-//! The life of a transaction after acceptance: hand it to the [`Authenticator`], record the
+//! The life of a transaction after acceptance: hand it to the
+//! [`crate::authenticator::Authenticator`], record the
 //! one outcome, and queue what the client must be told (CIBA Core 10.2 ping, 10.3 push,
 //! 12 push error; the 2017 draft's notification). The expiry sweeper ends transactions
 //! nobody answered; [`crate::lease`] hands pending ones over again when their node stopped or
 //! died.
 //!
 //! Mobile Connect SI notification mode is push delivery to the request's `notification_uri`:
-//! the Table 6 token response or the Table 14/15 error, both with `correlation_id`, never
-//! after `expires_in` (SI Table 5).
+//! the Table 6 token response or the Table 14/15 error, both with `correlation_id`
+//! ([`notification`]), never after `expires_in` (SI Table 5).
 
 use crate::authenticator::{AuthOutcome, AuthenticationRequest};
 use crate::client::DeliveryMode;
-use crate::error::{Dialect, ErrorCode, OAuthError};
-use crate::tokens::{mint, Grant};
-use crate::transaction::{AcceptedRequest, StoredOutcome};
-use crate::Op;
+use crate::error::{Dialect, OAuthError};
+use crate::issue::mint;
+use crate::op::Op;
+use crate::transaction::notification::{self, Notified};
+use crate::transaction::record::{AcceptedRequest, StoredOutcome};
 use idgw_store::{Finish, Millis, NewNotification, TransactionRow, TxState};
-use serde_json::{json, Value};
 use std::sync::Arc;
-
-/// Grant type of the sequence diagram's notification body.
-pub const BACKCHANNEL_TOKEN_RESPONSE: &str =
-    "urn:openid:params:modrna:grant-type:backchannel_token_response";
 
 /// Hands an accepted transaction to the authenticator in the background.
 /// Its lease is renewed while this node waits (see [`crate::lease`]).
@@ -109,55 +106,31 @@ pub async fn complete(
         row.expires_at.max(now + 60_000)
     };
     if let (Some(url), Some(bearer)) = (request.notification_endpoint.clone(), bearer) {
-        let body = match (request.delivery, &outcome) {
+        let notified = match (request.delivery, &outcome) {
             (DeliveryMode::Ping, AuthOutcome::Expired) => None,
-            (DeliveryMode::Ping, _) => Some(json!({ "auth_req_id": row.auth_req_id })),
+            (DeliveryMode::Ping, _) => Some(Notified::Ping),
             (DeliveryMode::Push, AuthOutcome::Approved { .. }) => {
-                let grant = grant_for(request, &row.msisdn, &stored);
+                let grant = request.grant(&row.msisdn, &stored);
                 let extras = request.id_token_extras(Some(&row.auth_req_id));
-                let issued = mint(
-                    op,
-                    &row.client_id,
-                    Some(&row.auth_req_id),
-                    &grant,
-                    &extras,
-                    now,
-                )
-                .await?;
+                let auth_req_id = Some(row.auth_req_id.as_str());
+                let issued = mint(op, &row.client_id, auth_req_id, &grant, &extras, now).await?;
                 finish.state = TxState::Redeemed;
-                finish.tokens = issued.rows.clone();
-                let mut body = issued.response();
-                body.insert("auth_req_id".into(), json!(row.auth_req_id));
-                Some(Value::Object(body))
+                finish.tokens = issued.rows;
+                Some(Notified::Tokens(issued.response))
             }
             (DeliveryMode::Push, _) if mc_si && now >= deadline => None,
             (DeliveryMode::Push, _) => {
-                let (code, description) = if mc_si {
-                    mc_si_notification_error(&outcome)
-                } else {
-                    outcome.error().expect("not approved")
-                };
-                Some(
-                    json!({ "auth_req_id": row.auth_req_id, "error": code.as_str(), "error_description": description }),
-                )
+                let (code, description) = notification::error_of(request, &outcome);
+                Some(Notified::Error(code, description))
             }
             (DeliveryMode::Poll, _) => None,
         };
-        finish.notification = body.map(|mut body| {
-            if request.dialect == Dialect::Sequence {
-                body["grant_type"] = json!(BACKCHANNEL_TOKEN_RESPONSE);
-                body["client_req_id"] = json!(request.client_req_id);
-            }
-            if let (true, Some(c)) = (mc_si, &request.correlation_id) {
-                body["correlation_id"] = json!(c);
-            }
-            NewNotification {
-                auth_req_id: row.auth_req_id.clone(),
-                url,
-                bearer,
-                body: body.to_string(),
-                deadline,
-            }
+        finish.notification = notified.map(|notified| NewNotification {
+            auth_req_id: row.auth_req_id.clone(),
+            url,
+            bearer,
+            body: notification::body(request, &row.auth_req_id, notified),
+            deadline,
         });
     }
     let done = op
@@ -187,52 +160,12 @@ pub async fn complete(
     Ok(done)
 }
 
-/// SI Tables 14 and 15: the user's refusal is `access_denied`; an unreachable authenticator
-/// or expiry in the server is `server_error` ("Service is not available"); a failure of the
-/// chain behind the OP (MSSP, OTA platform, SMSC) is a "System connection problem (internal
-/// to IDGW)", `server_error` ("Connection problem"); the OP's own failure is an "Unexpected
-/// error", `server_error` ("Internal server error").
-fn mc_si_notification_error(outcome: &AuthOutcome) -> (ErrorCode, &'static str) {
-    match outcome {
-        AuthOutcome::Denied | AuthOutcome::PinBlocked => outcome.error().expect("not approved"),
-        AuthOutcome::Unreachable | AuthOutcome::Expired => {
-            (ErrorCode::ServerError, "Service is not available")
-        }
-        AuthOutcome::Failed { .. } => (ErrorCode::ServerError, "Connection problem"),
-        AuthOutcome::Internal | AuthOutcome::Approved { .. } => {
-            (ErrorCode::ServerError, "Internal server error")
-        }
-    }
-}
-
-/// The grant a completed transaction's tokens carry.
-pub fn grant_for(request: &AcceptedRequest, msisdn: &str, outcome: &StoredOutcome) -> Grant {
-    Grant {
-        sub: request.sub.clone(),
-        msisdn: msisdn.to_string(),
-        scope: request.scope.clone(),
-        acr: request.acr.clone(),
-        amr: outcome.amr.clone(),
-        auth_time: outcome.auth_time,
-    }
-}
-
-pub(crate) fn parse_request(row: &TransactionRow) -> Option<AcceptedRequest> {
-    match serde_json::from_str(&row.request) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            tracing::error!(code = "E_TX_ROW", auth_req_id = %row.auth_req_id, error = %e, "unreadable transaction");
-            None
-        }
-    }
-}
-
 /// Ends every pending transaction past its expiry, telling push clients (CIBA Core 12).
 pub async fn sweep_expired(op: &Op, now: Millis) -> Result<usize, OAuthError> {
     let due = op.store.expired_pending(now, 500).await?;
     let mut ended = 0;
     for row in due {
-        let Some(request) = parse_request(&row) else {
+        let Some(request) = AcceptedRequest::of(&row) else {
             // Unreadable: still end it, so the subscriber is free and polls see an end.
             let finish = Finish {
                 auth_req_id: row.auth_req_id.clone(),

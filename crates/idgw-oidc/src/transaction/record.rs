@@ -1,9 +1,10 @@
-//! What the OP remembers of an accepted backchannel request, stored with the transaction,
-//! and the outcome stored when it ends.
+//! What the OP remembers of an accepted authentication request (CIBA, Mobile Connect SI or
+//! DI), stored with the transaction, and the outcome stored when it ends.
 
 use crate::client::DeliveryMode;
 use crate::error::Dialect;
-use idgw_store::Millis;
+use crate::issue::{Grant, IdTokenExtras};
+use idgw_store::{Millis, TransactionRow};
 use serde::{Deserialize, Serialize};
 
 /// An accepted request (CIBA Core 7.1 after validation), everything needed to finish it
@@ -36,7 +37,20 @@ pub struct AcceptedRequest {
     pub recipient: Option<String>,
     /// Mobile Connect DI: where the browser goes back to, and which browser may follow it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_initiated: Option<crate::mc_di::BrowserReturn>,
+    pub device_initiated: Option<BrowserReturn>,
+}
+
+/// What a transaction started from a browser keeps to finish there (Mobile Connect DI): the
+/// Authorization Response's target (DI Table 3) and the browser allowed to follow it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrowserReturn {
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    /// Hex SHA-256 of the browser's session cookie: only that browser sees the pages of this
+    /// transaction and receives its code.
+    pub browser: String,
+    /// DI Table 2 `ui_locales`, for the pages that follow.
+    pub ui_locales: Option<String>,
 }
 
 /// Mobile Connect SI Table 10: for `mc_authz` the ID token lives "no more than a few minutes".
@@ -44,18 +58,38 @@ pub const MC_AUTHZ_ID_TOKEN_TTL_S: u64 = 120;
 
 impl AcceptedRequest {
     /// The ID token claims this request adds; `auth_req_id` only for push (CIBA Core 10.3.1).
-    pub fn id_token_extras<'a>(
-        &'a self,
-        auth_req_id: Option<&'a str>,
-    ) -> crate::tokens::IdTokenExtras<'a> {
+    pub fn id_token_extras<'a>(&'a self, auth_req_id: Option<&'a str>) -> IdTokenExtras<'a> {
         let mc_authz = self.scope.split(' ').any(|s| s == "mc_authz");
-        crate::tokens::IdTokenExtras {
+        IdTokenExtras {
             nonce: self.nonce.as_deref(),
             hashed_login_hint: self.hashed_login_hint.as_deref(),
             auth_req_id,
             displayed_data: mc_authz.then_some(self.display_text.as_str()),
             recipient: self.recipient.as_deref(),
             max_ttl_s: mc_authz.then_some(MC_AUTHZ_ID_TOKEN_TTL_S),
+        }
+    }
+
+    /// The grant the transaction's tokens carry once `msisdn` authenticated with `outcome`.
+    pub fn grant(&self, msisdn: &str, outcome: &StoredOutcome) -> Grant {
+        Grant {
+            sub: self.sub.clone(),
+            msisdn: msisdn.to_string(),
+            scope: self.scope.clone(),
+            acr: self.acr.clone(),
+            amr: outcome.amr.clone(),
+            auth_time: outcome.auth_time,
+        }
+    }
+
+    /// The request stored in `row`; None (logged) when it cannot be read.
+    pub fn of(row: &TransactionRow) -> Option<AcceptedRequest> {
+        match serde_json::from_str(&row.request) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::error!(code = "E_TX_ROW", auth_req_id = %row.auth_req_id, error = %e, "unreadable transaction");
+                None
+            }
         }
     }
 }
@@ -67,33 +101,4 @@ pub struct StoredOutcome {
     pub auth_time: Millis,
     pub error: Option<String>,
     pub error_description: Option<String>,
-}
-
-/// The acr values idgw can satisfy, and whether each needs the SIM PIN: Mobile Connect LoA
-/// `2` and `3`, MODRNA `mod-pr` (possession) and `mod-mf` (multi-factor).
-pub const SUPPORTED_ACRS: &[(&str, bool)] = &[
-    ("2", false),
-    ("3", true),
-    ("mod-pr", false),
-    ("mod-mf", true),
-];
-
-/// The first supported value of a space-separated `acr_values` list.
-pub fn choose_acr(acr_values: &str) -> Option<(&'static str, bool)> {
-    acr_values
-        .split(' ')
-        .filter(|v| !v.is_empty())
-        .find_map(|v| SUPPORTED_ACRS.iter().find(|(acr, _)| *acr == v).copied())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn first_supported_acr_wins() {
-        assert_eq!(choose_acr("urn:x 3 2"), Some(("3", true)));
-        assert_eq!(choose_acr("mod-pr mod-mf"), Some(("mod-pr", false)));
-        assert_eq!(choose_acr("urn:x"), None);
-    }
 }

@@ -4,29 +4,36 @@
 //! client registered so, sections 6.1.1 and 6.1.2).
 //!
 //! A replayed code is refused and revokes every token minted from it (RFC 6749 4.1.2); the
-//! revocation is committed even though the answer is an error.
+//! revocation is committed even though the answer is an error. A store failure is Table 8's
+//! "System connection problem" (503) when the store cannot be reached in time, else its
+//! "Unexpected error" (500): the store policy of [`crate::error`].
 
-use super::code::CodeGrant;
-use super::request::allows_device_initiated;
+use super::GRANT_AUTHORIZATION_CODE;
 use crate::client::Client;
-use crate::error::{ErrorCode, OAuthError};
-use crate::mc_si::polling::check_correlation_id;
+use crate::error::OAuthError;
+use crate::issue::{mint, Grant, TokenResponse};
+use crate::mobile_connect::check_correlation_id;
+use crate::op::Op;
+use crate::opaque::token_hash;
 use crate::params::Params;
-use crate::tokens::{mint, token_hash};
-use crate::Op;
-use idgw_store::{CodeRow, Millis, StoreError};
-use serde_json::{Map, Value};
+use crate::transaction::record::AcceptedRequest;
+use idgw_store::{CodeRow, Millis};
+use serde::{Deserialize, Serialize};
 
-/// Table 8 "System connection problem" (503 `server_error` "Service is not available") when the
-/// store cannot be reached in time, else "Unexpected error" (500 `server_error` "Internal
-/// error").
-fn store_error(e: StoreError) -> OAuthError {
-    tracing::error!(code = "E_STORE", error = %e, "storage failure at the code grant");
-    if e.is_unavailable() {
-        OAuthError::new(ErrorCode::ServerUnavailable, "Service is not available")
-    } else {
-        OAuthError::server_error("Internal error")
-    }
+/// What a code is exchanged for, stored with it (by [`crate::mc_di::code`]): the accepted
+/// request (`nonce`, `correlation_id`, hashed hint, displayed data) and the grant of its tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeGrant {
+    pub request: AcceptedRequest,
+    pub grant: Grant,
+}
+
+/// Whether the client may use Device-Initiated mode: it registered redirect URIs and, if it
+/// lists grant types, `authorization_code`.
+pub fn allows_device_initiated(client: &Client) -> bool {
+    let grants = &client.metadata.grant_types;
+    !client.metadata.redirect_uris.is_empty()
+        && (grants.is_empty() || grants.iter().any(|g| g == GRANT_AUTHORIZATION_CODE))
 }
 
 fn invalid_code() -> OAuthError {
@@ -39,7 +46,7 @@ pub async fn grant(
     client: &Client,
     params: &Params,
     now: Millis,
-) -> Result<Map<String, Value>, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     if !allows_device_initiated(client) {
         return Err(OAuthError::unauthorized_client(
             "The client is not allowed to make MC service request.",
@@ -47,16 +54,12 @@ pub async fn grant(
     }
     let code = params.get("code");
     let row = match code {
-        Some(c) => op.store.code(&token_hash(c)).await.map_err(store_error)?,
+        Some(c) => op.store.code(&token_hash(c)).await?,
         None => None,
     };
     let row = row.filter(|r| r.client_id == client.id());
     if let Some(r) = row.as_ref().filter(|r| r.used_at.is_some()) {
-        let revoked = op
-            .store
-            .revoke_tokens_of(&r.grant_id, now)
-            .await
-            .map_err(store_error)?;
+        let revoked = op.store.revoke_tokens_of(&r.grant_id, now).await?;
         tracing::warn!(
             client_id = client.id(),
             revoked,
@@ -91,13 +94,10 @@ pub async fn grant(
         .store
         .redeem_code(&row.code_hash, &issued.rows, now)
         .await
-        .map_err(|e| store_error(e).with_correlation_id(correlation_id.as_deref()))?
+        .map_err(|e| OAuthError::from(e).with_correlation_id(correlation_id.as_deref()))?
     {
         // Redeemed concurrently: that is a replay too.
-        op.store
-            .revoke_tokens_of(&row.grant_id, now)
-            .await
-            .map_err(store_error)?;
+        op.store.revoke_tokens_of(&row.grant_id, now).await?;
         return Err(invalid_code().with_correlation_id(correlation_id.as_deref()));
     }
     op.event(
@@ -109,11 +109,9 @@ pub async fn grant(
         None,
     )
     .await;
-    let mut body = issued.response();
-    if let Some(c) = correlation_id {
-        body.insert("correlation_id".into(), Value::String(c));
-    }
-    Ok(body)
+    Ok(issued
+        .response
+        .with_correlation_id(correlation_id.as_deref()))
 }
 
 /// Table 8: the code, `redirect_uri` and `correlation_id` checks, all of them; more than one
@@ -140,7 +138,7 @@ fn check(
         ));
     }
     let correlation = match code_grant {
-        Some(g) => check_correlation_id(params, &g.request).is_ok(),
+        Some(g) => check_correlation_id(params, g.request.correlation_id.as_deref()).is_ok(),
         None => params.raw("correlation_id") != Some(""),
     };
     if !correlation {

@@ -2,15 +2,14 @@
 //! `phone_number` / `phone_number_verified` when the `phone` scope was granted.
 
 use crate::error::{ErrorCode, OAuthError};
-use crate::tokens::{token_hash, Grant};
-use crate::Op;
+use crate::issue::Grant;
+use crate::op::Op;
+use crate::opaque::token_hash;
 use idgw_store::{Millis, TokenKind};
 use serde_json::{json, Value};
 
 fn invalid_token(description: &str) -> OAuthError {
-    let mut e = OAuthError::new(ErrorCode::InvalidToken, description);
-    e.bearer = true;
-    e
+    OAuthError::new(ErrorCode::InvalidToken, description)
 }
 
 /// Answers for the access token presented in `Authorization: Bearer` or, for POST, in the

@@ -3,11 +3,11 @@
 //! `aud` (the issuer), `iss` (the client_id), `exp`, `iat`, `nbf` and a single-use `jti`.
 
 use crate::client::Client;
-use crate::client_keys::KeysError;
+use crate::client_keys::{unavailable_keys, KeysError};
 use crate::error::{Dialect, OAuthError};
 use crate::jose::{audience_matches, numeric_claim, SUPPORTED_ALGS};
+use crate::op::Op;
 use crate::params::Params;
-use crate::Op;
 use idgw_store::Millis;
 use serde_json::Value;
 
@@ -96,14 +96,4 @@ pub async fn open(
         params.insert(&name, value);
     }
     Ok(params)
-}
-
-/// The client's `jwks_uri` cannot be fetched: our connection problem, logged with its detail.
-pub fn unavailable_keys(detail: &str) -> OAuthError {
-    tracing::warn!(
-        code = "E_JWKS_UNAVAILABLE",
-        detail,
-        "no keys to verify a client's signature"
-    );
-    OAuthError::server_error("Connection problem: the client's jwks_uri cannot be fetched")
 }
