@@ -579,6 +579,33 @@ impl Store for PostgresStore {
         mssp::receipt(&self.pool, mssp_trans_id, at).await
     }
 
+    async fn rearm_mssp_notification(
+        &self,
+        mssp_trans_id: &str,
+        callback: (&str, &str, &str),
+        now: Millis,
+    ) -> Result<bool> {
+        mssp::rearm(&self.pool, mssp_trans_id, callback, now).await
+    }
+
+    async fn claim_mssp_notifications(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> Result<Vec<MsspTransactionRow>> {
+        mssp::claim(&self.pool, now, lease_until, limit).await
+    }
+
+    async fn reschedule_mssp_notification(
+        &self,
+        mssp_trans_id: &str,
+        next: Option<Millis>,
+        receipt_at: Option<Millis>,
+    ) -> Result<()> {
+        mssp::reschedule(&self.pool, mssp_trans_id, next, receipt_at).await
+    }
+
     async fn record_event(&self, e: &Event) -> Result<()> {
         events::record_event(&self.pool, e).await
     }

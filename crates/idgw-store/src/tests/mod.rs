@@ -445,7 +445,137 @@ pub fn mssp_txn(id: &str, ap_trans_id: &str, msisdn: &str, deadline: Millis) -> 
         ended_at: None,
         receipt_at: None,
         created_at: 0,
+        ap_url: None,
+        ap_binding: None,
+        ap_instant: None,
+        notify_due: None,
+        notify_attempts: 0,
     }
+}
+
+/// asynchServerServer: a transaction with an `ap_url` has its notification due when it ends
+/// (finished or expired), claimed by one claim at a time, rescheduled after a failed attempt,
+/// done after a delivered one; a retry moves the callback and makes an ended one due again.
+pub async fn mssp_notifications_are_due_claimed_and_rescheduled(s: &dyn Store) {
+    let with_url = |id: &str, ap: &str, msisdn: &str, deadline| MsspTransactionRow {
+        ap_url: Some("http://ap/notify".into()),
+        ap_binding: Some("soap".into()),
+        ap_instant: Some("2024-05-01T12:00:00.000Z".into()),
+        ..mssp_txn(id, ap, msisdn, deadline)
+    };
+    s.insert_mssp_transaction(&with_url("N1", "B1", "4401", 1000))
+        .await
+        .unwrap();
+    s.insert_mssp_transaction(&with_url("N2", "B2", "4402", 100))
+        .await
+        .unwrap();
+    s.insert_mssp_transaction(&mssp_txn("N3", "B3", "4403", 100))
+        .await
+        .unwrap();
+    assert!(s
+        .claim_mssp_notifications(10_000, 20_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // N1 signed at 50; N2 (with a URL) and N3 (without) expire at 100.
+    assert!(s
+        .finish_mssp_transaction("N1", 500, Some(&[1]), 50)
+        .await
+        .unwrap());
+    assert_eq!(s.expire_mssp_transactions(100, 208).await.unwrap().len(), 2);
+    assert!(s
+        .claim_mssp_notifications(49, 1_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let first = s.claim_mssp_notifications(60, 1_060, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].mssp_trans_id, "N1");
+    assert_eq!(first[0].notify_due, Some(1_060), "leased");
+    assert_eq!(first[0].ap_url.as_deref(), Some("http://ap/notify"));
+    let second = s.claim_mssp_notifications(200, 1_200, 10).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].mssp_trans_id, "N2");
+    assert_eq!(second[0].status, Some(208));
+    // N1 failed: due again at 500, one attempt counted; N2 delivered, with a receipt.
+    s.reschedule_mssp_notification("N1", Some(500), None)
+        .await
+        .unwrap();
+    s.reschedule_mssp_notification("N2", None, Some(300))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.mssp_transaction("N2").await.unwrap().unwrap().receipt_at,
+        Some(300)
+    );
+    assert!(s
+        .claim_mssp_notifications(499, 2_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = s.claim_mssp_notifications(500, 2_000, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].notify_attempts), (1, 1));
+    s.reschedule_mssp_notification("N1", None, Some(600))
+        .await
+        .unwrap();
+    assert!(s
+        .claim_mssp_notifications(i64::MAX, i64::MAX, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // A retry from another AP_URL: the callback moves and the ended N1 is due again.
+    let moved = (
+        "http://ap2/rest/notification",
+        "json",
+        "2024-05-01T12:01:00.000Z",
+    );
+    assert!(s.rearm_mssp_notification("N1", moved, 700).await.unwrap());
+    assert!(!s.rearm_mssp_notification("nope", moved, 700).await.unwrap());
+    let rearmed = s.claim_mssp_notifications(700, 3_000, 10).await.unwrap();
+    assert_eq!(rearmed[0].ap_url.as_deref(), Some(moved.0));
+    assert_eq!(rearmed[0].ap_binding.as_deref(), Some("json"));
+    // A lease that lapses (the claiming node died) hands it to the next claim.
+    assert_eq!(
+        s.claim_mssp_notifications(3_000, 3_500, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    s.reschedule_mssp_notification("N1", None, None)
+        .await
+        .unwrap();
+    // An outstanding transaction's callback moves without anything falling due.
+    s.insert_mssp_transaction(&with_url("N4", "B4", "4404", 5_000))
+        .await
+        .unwrap();
+    assert!(s.rearm_mssp_notification("N4", moved, 800).await.unwrap());
+    assert!(s
+        .claim_mssp_notifications(4_000, 5_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // The batch limit holds.
+    for (id, ap, msisdn) in [("N5", "B5", "4405"), ("N6", "B6", "4406")] {
+        s.insert_mssp_transaction(&with_url(id, ap, msisdn, 100))
+            .await
+            .unwrap();
+        s.finish_mssp_transaction(id, 401, None, 900).await.unwrap();
+    }
+    assert_eq!(
+        s.claim_mssp_notifications(900, 9_000, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.claim_mssp_notifications(900, 9_000, 5)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 pub async fn mssp_transactions_keep_ap_trans_id_and_one_outcome(s: &dyn Store) {
@@ -713,6 +843,7 @@ macro_rules! backend_tests {
             code_from_an_approved_transaction_once,
             code_redeems_once_and_replay_revokes,
             mssp_transactions_keep_ap_trans_id_and_one_outcome,
+            mssp_notifications_are_due_claimed_and_rescheduled,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {
