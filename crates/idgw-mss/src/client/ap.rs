@@ -216,6 +216,8 @@ impl Ap {
             // The deadline passed first (or the authentication was handed over again).
             outcome = &mut done => return outcome.unwrap_or_else(|_| superseded()),
         };
+        // Not kept while the transaction waits: a waiting transaction costs memory only.
+        drop(req);
         let earliest = {
             let mut pending = self.lock();
             match answer {
