@@ -49,10 +49,14 @@ impl Mssp {
         self.deliveries.notified().await;
     }
 
-    /// Ends what is past its `TimeOut` (so its notification falls due), then claims up to
-    /// [`CLAIM_BATCH`] due notifications.
+    /// Ends what is past its `TimeOut` (their notifications fall due) and forgets what ended
+    /// long ago.
+    pub async fn expire(&self, now: Instant) -> Result<(), MsspError> {
+        self.sweep(now).await
+    }
+
+    /// Claims up to [`CLAIM_BATCH`] due notifications.
     pub async fn claim_notifications(&self, now: Instant) -> Result<Vec<Delivery>, MsspError> {
-        self.sweep(now).await?;
         let at = self.clock.millis(now);
         let lease = at.saturating_add(millis_of(DELIVERY_LEASE));
         Ok(self.txns.claim_deliveries(at, lease, CLAIM_BATCH).await?)

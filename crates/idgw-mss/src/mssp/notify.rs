@@ -3,9 +3,9 @@
 //! `TimeOut` so that their expiry is notified too. The caller spawns it and owns its
 //! shutdown: `tokio::spawn(notify::run(mssp, shutdown))`.
 //!
-//! It works when woken (this node ended a transaction with a callback, or a retry rearmed
-//! one) and every [`TICK`] (retries falling due, expiries, notifications left by other
-//! nodes). Its cost does not grow with the transactions waiting for their user: each turn is
+//! It claims when woken (this node ended a transaction with a callback, or a retry rearmed
+//! one) and every [`TICK`] (retries falling due, notifications left by other nodes), and ends
+//! expired transactions once a tick. Its cost does not grow with the transactions waiting for their user: each turn is
 //! a bounded claim from the store's due-time index. At most [`MAX_DELIVERIES`] attempts run
 //! at once, each bounded by [`DELIVERY_TIMEOUT`]; HTTP connections to the AP are kept alive
 //! between them.
@@ -48,7 +48,16 @@ pub async fn run(mssp: Arc<Mssp>, shutdown: impl Future<Output = ()>) {
     };
     let slots = Arc::new(Semaphore::new(MAX_DELIVERIES));
     tokio::pin!(shutdown);
+    let mut expired_at: Option<tokio::time::Instant> = None;
     loop {
+        // Expiry once a tick, not at every wake-up (one ended transaction each).
+        let now = tokio::time::Instant::now();
+        if expired_at.is_none_or(|at| now.duration_since(at) >= TICK) {
+            expired_at = Some(now);
+            if let Err(e) = mssp.expire(now.into_std()).await {
+                tracing::error!(error = %e, "cannot end expired transactions");
+            }
+        }
         // Claim while whole batches come back (and slots are free).
         loop {
             let claimed = match mssp
