@@ -3,7 +3,9 @@
 # sudo). Idempotent: installs only what is missing.
 set -euo pipefail
 
-packages=(pkg-config libssl-dev gcc make ca-certificates openssl)
+# libxml2-utils: xmllint, which validates the TS 102 204 messages against their XML schema
+# (crates/idgw-mss/tests/mssp_e2e/schema.rs).
+packages=(pkg-config libssl-dev gcc make ca-certificates openssl libxml2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -40,7 +40,9 @@
 //! (104 for unknown AP or wrong password), subscribers' applet keys through
 //! [`mssp::AppletKeys`] (105 for an unknown MSISDN), `AP_TransID` uniqueness
 //! with idempotent retries, `TimeOut` (default 120 s, cap 300 s, then 208),
-//! `synch` and `asynchClientServer` modes, receipts; challenges go to the
+//! `synch`, `asynchClientServer` and `asynchServerServer` modes (the final
+//! status delivered to the AP's `AP_URL`, retried with backoff, kept with the
+//! transaction so another node or a restart delivers it), receipts; challenges go to the
 //! SIM through [`mssp::OtaPlatform`] (failure: 209) and answers come back
 //! through [`mssp::Mssp::on_answer`] (MAC and nonce checked, anything else
 //! ignored). Transactions live behind [`mssp::MsspTransactions`] (in memory
@@ -54,10 +56,15 @@
 //!   `/soap/services/MSS_StatusQueryPort`, `/soap/services/MSS_ReceiptPort`
 //!   (any operation at any of them), JSON at `POST /rest/service`. Faults:
 //!   SOAP with HTTP 500, JSON with HTTP 400 (request at fault) or 500.
+//! - [`mssp::notify::run`]: the MSSP's notifier task (asynchServerServer
+//!   deliveries and their retries, expiry at `TimeOut`).
 //! - [`client::MssClient`]: the AP side, SOAP or JSON (from the URL: a path
-//!   with `/rest/` is JSON), no redirects, bounded calls; `authenticate`
-//!   runs asynchClientServer + status polling every second up to a
-//!   deadline and reports a [`client::ClientOutcome`].
+//!   with `/rest/` is JSON), no redirects, bounded calls.
+//! - [`client::Ap`]: the OP's authentication flow on it, asynchServerServer
+//!   by default (the outcome arrives at [`client::notification::router`]) or
+//!   asynchClientServer polling, one scheduler for every pending transaction,
+//!   reporting a [`client::ClientOutcome`].
+//! - [`Binding`]: SOAP or JSON, for every sender and receiver.
 //!
 //! Clause numbers in doc comments were written without the spec text at
 //! hand; where one matters, check it against the TS 102 204 v1.1.2 PDF.
@@ -71,13 +78,18 @@
 //! End-to-end tests (MSSP on `127.0.0.1:0`, fake OTA platform answering
 //! with applet-codec answers, both bindings) are in `tests/mssp_e2e/`.
 //!
-//! Not here: `MSS_Registration`, `MSS_ProfileQuery`, `MSS_Notification`,
-//! `MSS_Handshake`, `asynchServerServer` mode, the SOAP 1.2 encoder (SOAP
-//! 1.2 requests are read and answered in SOAP 1.1), showing receipts on the
-//! phone.
+//! Every message the codecs write validates against the TS 102 204 v1.1.2
+//! XML schema (`schema/`, checked with `xmllint` by the `schema_validity`
+//! tests).
+//!
+//! Not here: `MSS_Registration`, `MSS_ProfileQuery`, `MSS_Handshake`, the
+//! SOAP 1.2 encoder (SOAP 1.2 requests are read and answered in SOAP 1.1),
+//! showing receipts on the phone.
 
 pub mod applet;
+pub mod binding;
 pub mod client;
+mod endpoint;
 pub mod error;
 pub mod json;
 pub mod model;
@@ -88,6 +100,7 @@ pub mod status;
 pub mod time;
 pub mod trace;
 
+pub use binding::Binding;
 pub use error::{DecodeError, EncodeError};
 pub use model::*;
 pub use status::{FaultCode, MssFault, StatusCode};

@@ -82,7 +82,6 @@ pub fn all_messages() -> Vec<MssMessage> {
         status: Some(Status::new(StatusCode::RequestOk)),
         message: Some(Data::text("You are logged in")),
         mssp_trans_id: "T42".into(),
-        signature_profile: Some("http://idgw.local/profiles/sim-pin".into()),
     };
     let receipt_resp = MssReceiptResp {
         header: header(true),
@@ -132,7 +131,6 @@ pub fn minimal_messages() -> Vec<MssMessage> {
             MssMessage::ReceiptReq(mut m) => {
                 m.status = None;
                 m.message = None;
-                m.signature_profile = None;
                 MssMessage::ReceiptReq(m)
             }
             other => other,

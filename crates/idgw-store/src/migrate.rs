@@ -40,6 +40,11 @@ pub(crate) const SQLITE: &[(i64, &str, &str)] = &[
         "mssp_transactions",
         include_str!("../migrations/sqlite/0005_mssp_transactions.sql"),
     ),
+    (
+        6,
+        "mssp_notifications",
+        include_str!("../migrations/sqlite/0006_mssp_notifications.sql"),
+    ),
 ];
 
 /// (version, description, SQL) for PostgreSQL: the same tables, with BIGINT milliseconds and
@@ -69,6 +74,11 @@ pub(crate) const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "mssp_transactions",
         include_str!("../migrations/postgres/0005_mssp_transactions.sql"),
+    ),
+    (
+        6,
+        "mssp_notifications",
+        include_str!("../migrations/postgres/0006_mssp_notifications.sql"),
     ),
 ];
 

@@ -291,9 +291,19 @@ pub struct MsspTransactionRow {
     /// The signature evidence of a signed transaction.
     pub signature: Option<Vec<u8>>,
     pub ended_at: Option<Millis>,
-    /// When the AP's `MSS_ReceiptReq` arrived.
+    /// When the AP's `MSS_ReceiptReq` arrived (or its receipt of the notification).
     pub receipt_at: Option<Millis>,
     pub created_at: Millis,
+    /// asynchServerServer: the AP's `AP_URL`, where the final status is delivered.
+    pub ap_url: Option<String>,
+    /// The binding of the AP's request (`soap`, `json`).
+    pub ap_binding: Option<String>,
+    /// The `AP_Info/Instant` of the AP's request.
+    pub ap_instant: Option<String>,
+    /// When the notification is due (or leased until); `None`: nothing to deliver.
+    pub notify_due: Option<Millis>,
+    /// Failed notification attempts so far.
+    pub notify_attempts: i64,
 }
 
 /// What [`crate::MsspStore::insert_mssp_transaction`] did.

@@ -163,6 +163,11 @@ where
             ended_at: self.try_get("ended_at")?,
             receipt_at: self.try_get("receipt_at")?,
             created_at: self.try_get("created_at")?,
+            ap_url: self.try_get("ap_url")?,
+            ap_binding: self.try_get("ap_binding")?,
+            ap_instant: self.try_get("ap_instant")?,
+            notify_due: self.try_get("notify_due")?,
+            notify_attempts: self.try_get("notify_attempts")?,
         })
     }
 

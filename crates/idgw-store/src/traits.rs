@@ -193,6 +193,32 @@ pub trait MsspStore: Send + Sync {
     /// Records the AP's receipt of an ended MSSP transaction; false when it is unknown or
     /// outstanding.
     async fn mssp_receipt(&self, mssp_trans_id: &str, at: Millis) -> Result<bool>;
+    /// asynchServerServer (ending a transaction with an `ap_url` makes its notification due):
+    /// a retried request's callback (`ap_url`, `ap_binding`, `ap_instant`) replaces the
+    /// stored one, and an ended transaction's notification is due again at `now`. False when
+    /// the transaction is unknown.
+    async fn rearm_mssp_notification(
+        &self,
+        mssp_trans_id: &str,
+        callback: (&str, &str, &str),
+        now: Millis,
+    ) -> Result<bool>;
+    /// Claims up to `limit` MSSP notifications due at or before `now`: each is leased until
+    /// `lease_until` (no other claim gets it before), atomically across nodes.
+    async fn claim_mssp_notifications(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> Result<Vec<MsspTransactionRow>>;
+    /// After a notification attempt: due again at `next` (one more failed attempt) or, with
+    /// `None`, nothing left to deliver; `receipt_at` records the AP's receipt.
+    async fn reschedule_mssp_notification(
+        &self,
+        mssp_trans_id: &str,
+        next: Option<Millis>,
+        receipt_at: Option<Millis>,
+    ) -> Result<()>;
 }
 
 /// The trace of each transaction, for `idgw trace`.

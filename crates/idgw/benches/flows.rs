@@ -45,6 +45,7 @@ async fn start(
             .collect::<Vec<_>>()
     };
     let (ops, admins, otas) = (ports(nodes), ports(nodes), ports(nodes));
+    let notifies = ports(nodes);
     let [handset, mssp, smsc, radio] = [0; 4].map(|_| format!("127.0.0.1:{}", free_port()));
     let subscribers: String = (0..subscribers)
         .map(|i| {
@@ -90,6 +91,7 @@ backchannel_client_notification_endpoint = "{notify}/ping"
         let op = [
             ("IDGW_LISTEN__OP", ops[n].clone()),
             ("IDGW_LISTEN__ADMIN", admins[n].clone()),
+            ("IDGW_LISTEN__AP_NOTIFY", notifies[n].clone()),
         ];
         c.spawn(&format!("op{}", n + 1), "op", &op);
     }

@@ -33,6 +33,9 @@ pub struct Listen {
     pub ota: SocketAddr,
     /// The SMSC simulator's radio endpoint for remote handsets (`idgw smsc-sim`).
     pub radio: SocketAddr,
+    /// The OP's TS 102 204 notification port (asynchServerServer): where the MSSP delivers
+    /// final statuses. Served by the OP process (`idgw op`, `idgw serve`).
+    pub ap_notify: SocketAddr,
 }
 
 impl Default for Listen {
@@ -45,6 +48,7 @@ impl Default for Listen {
             smsc: "127.0.0.1:2775".parse().expect("literal"),
             ota: "127.0.0.1:8083".parse().expect("literal"),
             radio: "127.0.0.1:8084".parse().expect("literal"),
+            ap_notify: "127.0.0.1:8085".parse().expect("literal"),
         }
     }
 }
@@ -161,7 +165,7 @@ fn default_handset() -> String {
     "manual".into()
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Mssp {
     pub url: Option<String>,
@@ -171,6 +175,29 @@ pub struct Mssp {
     pub fallback_urls: Vec<String>,
     pub ap_id: Option<String>,
     pub ap_pwd: Option<Secret>,
+    /// How the OP learns outcomes (TS 102 204 `MessagingMode`): `asynchServerServer` (the
+    /// MSSP notifies `ap_url`; the default) or `asynchClientServer` (status queries every
+    /// `status_poll_interval_ms`), for MSSPs that offer only that.
+    pub messaging_mode: String,
+    /// asynchClientServer: milliseconds between status queries of a transaction.
+    pub status_poll_interval_ms: u64,
+    /// asynchServerServer: the `AP_URL` sent to the MSSP, where it reaches `listen.ap_notify`
+    /// (default `http://<listen.ap_notify>` and the notification path of the binding).
+    pub ap_url: Option<String>,
+}
+
+impl Default for Mssp {
+    fn default() -> Mssp {
+        Mssp {
+            url: None,
+            fallback_urls: vec![],
+            ap_id: None,
+            ap_pwd: None,
+            messaging_mode: "asynchServerServer".into(),
+            status_poll_interval_ms: 1000,
+            ap_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -315,6 +342,7 @@ impl Config {
             ("mssp", self.listen.mssp),
             ("ota", self.listen.ota),
             ("radio", self.listen.radio),
+            ("ap_notify", self.listen.ap_notify),
         ];
         if self.tls.is_none() {
             plain.extend([("op", self.listen.op), ("admin", self.listen.admin)]);
@@ -324,6 +352,15 @@ impl Config {
             .filter(|(_, a)| !a.ip().is_loopback())
             .map(|(name, a)| format!("{name} {a}"))
             .collect();
+        match self.mssp.messaging_mode.as_str() {
+            "asynchServerServer" | "asynchClientServer" => {}
+            other => bail!(
+                "[mssp] messaging_mode must be asynchServerServer or asynchClientServer, not {other}"
+            ),
+        }
+        if self.mssp.status_poll_interval_ms == 0 {
+            bail!("[mssp] status_poll_interval_ms must be at least 1");
+        }
         if !public.is_empty() {
             bail!(
                 "plain HTTP is allowed only on loopback, but {} listen elsewhere; set [tls] cert and key \

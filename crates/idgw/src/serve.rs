@@ -46,7 +46,7 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
         crate::wiring::chain::start(&config, store.clone(), tracer.clone(), shutdown_rx.clone())
             .await?;
     }
-    let authenticator = crate::wiring::authenticator(&config, tracer)?;
+    let authenticator = crate::wiring::authenticator(&config, tracer, shutdown_rx.clone()).await?;
     let op = Op::new(config.op_config(), store.clone(), authenticator).await?;
     let now = op.now();
     for client in &config.clients {

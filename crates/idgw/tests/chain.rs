@@ -250,3 +250,25 @@ async fn a_subscriber_added_while_serve_runs_authenticates_at_once() {
     let prompt = s.prompt("447700900009").await;
     approve(&s, "447700900009", &prompt, &id).await;
 }
+
+/// An MSSP that offers only asynchClientServer: the OP asks for the status instead of being
+/// notified (`[mssp] messaging_mode`, `status_poll_interval_ms`), and its notification port
+/// stays closed.
+#[tokio::test]
+async fn polling_mode_serves_mssps_without_notifications() {
+    let polled = format!(
+        "{CONFIG}\n[mssp]\nmessaging_mode = \"asynchClientServer\"\nstatus_poll_interval_ms = 300\n"
+    );
+    let s = Server::start("polled", &polled).await;
+    let id = start_auth(&s, "447700900001", &[]).await;
+    let prompt = s.prompt("447700900001").await;
+    approve(&s, "447700900001", &prompt, &id).await;
+    assert!(!s.log().contains("OP notification port listening"));
+    let config = std::fs::read_to_string(&s.config).unwrap();
+    let ap_notify = config
+        .lines()
+        .find_map(|l| l.strip_prefix("ap_notify = "))
+        .unwrap()
+        .trim_matches('"');
+    assert!(std::net::TcpStream::connect(ap_notify).is_err());
+}

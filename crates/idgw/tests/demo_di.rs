@@ -33,8 +33,17 @@ async fn the_banner_s_device_initiated_url_works_with_the_demo_callback() {
     let dir = std::env::temp_dir().join(format!("idgw-demo-di-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let ports = free_ports::<7>().map(|p| format!("127.0.0.1:{p}"));
-    let names = ["OP", "HANDSET", "MSSP", "ADMIN", "SMSC", "OTA", "RADIO"];
+    let ports = free_ports::<8>().map(|p| format!("127.0.0.1:{p}"));
+    let names = [
+        "OP",
+        "HANDSET",
+        "MSSP",
+        "ADMIN",
+        "SMSC",
+        "OTA",
+        "RADIO",
+        "AP_NOTIFY",
+    ];
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_idgw"));
     idgw_env(&mut cmd);
     cmd.arg("serve")

@@ -2,11 +2,12 @@
 //! (OP node 1 calls MSSP 1, OP node 2 MSSP 2), two OTA platform nodes bound to the SMSC
 //! simulator with one account (which spreads MO over both binds) and handing every applet
 //! answer to MSSP 2, and the SIM simulator. So what MSSP 1 accepts is completed through MSSP 2,
-//! and MSSP 1 answers its status queries from the store. Poll, ping and push flows are spread
-//! across the OP nodes. MSSP 1 is killed (SIGKILL) with transactions it accepted pending: OP
-//! node 1 falls over to MSSP 2 (`[mssp] fallback_urls`) and finishes one; then OP node 1 is
-//! killed too: OP node 2 takes its transactions over, MSSP 2 joins them by their
-//! `AP_TransID`, and every transaction ends, every client is told.
+//! and MSSP 2 notifies the OP node that asked (asynchServerServer, its `AP_URL` kept in the
+//! store). Poll, ping and push flows are spread across the OP nodes. MSSP 1 is killed
+//! (SIGKILL) with transactions it accepted pending: MSSP 2 notifies OP node 1 of their
+//! outcome, and OP node 1 sends a new request to MSSP 2 (`[mssp] fallback_urls`); then OP
+//! node 1 is killed too: OP node 2 takes its transactions over, MSSP 2 joins them by their
+//! `AP_TransID` and notifies OP node 2, and every transaction ends, every client is told.
 //!
 //! Runs when `IDGW_TEST_POSTGRES_URL` is set (`scripts/test.sh` sets it); each run gets its
 //! own database.
@@ -143,8 +144,8 @@ async fn two_op_and_mssp_nodes_survive_the_death_of_one() {
         return;
     };
     let notify = Notifications::start().await;
-    let [op1, admin1, op2, admin2, handset, mssp1, mssp2, smsc, ota1, ota2, radio] =
-        [0; 11].map(|_| format!("127.0.0.1:{}", free_port()));
+    let [op1, admin1, op2, admin2, handset, mssp1, mssp2, smsc, ota1, ota2, radio, notify1, notify2] =
+        [0; 13].map(|_| format!("127.0.0.1:{}", free_port()));
     let msisdns = [
         "447700900011",
         "447700900012",
@@ -166,6 +167,7 @@ mssp = "{mssp1}"
 smsc = "{smsc}"
 ota = "{ota1}"
 radio = "{radio}"
+ap_notify = "{notify1}"
 # The OTA nodes (and OP node 2) use MSSP 2; OP node 1 is told to use MSSP 1, then MSSP 2.
 [mssp]
 url = "http://{mssp2}/soap/services/MSS_SignaturePort"
@@ -211,6 +213,7 @@ backchannel_client_notification_endpoint = "{notify}/push"
     let node2 = [
         ("IDGW_LISTEN__OP", op2.clone()),
         ("IDGW_LISTEN__ADMIN", admin2.clone()),
+        ("IDGW_LISTEN__AP_NOTIFY", notify2.clone()),
     ];
     c.spawn("op2", "op", &node2);
     for url in [
@@ -282,11 +285,17 @@ backchannel_client_notification_endpoint = "{notify}/push"
     for m in &msisdns[1..] {
         prompts.push((*m, net.prompt(m, &c).await));
     }
-    // MSSP 1 dies; OP node 1 lives on and polls MSSP 2 instead.
+    // MSSP 1 dies; MSSP 2 takes the answer to what MSSP 1 accepted and notifies OP node 1.
     c.kill("mssp1");
     net.enter_pin(prompts[0].0, &prompts[0].1).await;
     let tokens = net.poll(&net.op2, "poll", &on1_poll, &c).await;
     assert!(tokens["id_token"].is_string(), "{on1_poll}: {tokens}");
+    // A new request on OP node 1 falls over to MSSP 2.
+    let after = net.bc(&net.op1, "poll", msisdns[0], &[]).await;
+    let prompt = net.prompt(msisdns[0], &c).await;
+    net.enter_pin(msisdns[0], &prompt).await;
+    let tokens = net.poll(&net.op2, "poll", &after, &c).await;
+    assert!(tokens["id_token"].is_string(), "{after}: {tokens}");
     c.kill("op1");
     // The users answer (all but the one left to expire) while node 1 and MSSP 1 are dead.
     for (m, prompt) in &prompts[1..] {
@@ -344,13 +353,27 @@ backchannel_client_notification_endpoint = "{notify}/push"
         );
     }
     // MSSP 1 accepted node 1's transactions; MSSP 2 joined them when node 2 asked again with
-    // the same AP_TransID, and took every applet answer.
+    // the same AP_TransID, took every applet answer and delivered every outcome.
     let (log_m1, log_m2) = (c.log("mssp1"), c.log("mssp2"));
+    // The OPs' AP_TransIDs, keyed with the default AP password.
+    let ap =
+        idgw_mss::client::MssClient::new("http://mssp/", None, "http://idgw.local/ap", "secret")
+            .unwrap();
     let with = |log: &str, what: &str, id: &str| {
-        let ap_trans_id = format!("ap_trans_id=A{id}");
+        let ap_trans_id = format!("ap_trans_id={}", ap.ap_trans_id_for(id));
         log.lines()
             .any(|l| l.contains(what) && l.contains(&ap_trans_id))
     };
+    for id in [
+        &id, &on1_poll, &after, &on1_ping, &on1_push, &on2_poll, &on2_ping,
+    ] {
+        assert!(
+            with(&log_m2, "notification delivered", id),
+            "{id} not notified by MSSP 2; logs:\n{}",
+            c.logs()
+        );
+    }
+    assert!(!log_m1.contains("notification delivered"));
     for id in [&id, &on1_poll, &on1_ping, &on1_push] {
         assert!(
             with(&log_m1, "signature transaction opened", id),
@@ -366,7 +389,7 @@ backchannel_client_notification_endpoint = "{notify}/push"
         );
     }
     assert_eq!(log_m1.matches("applet answered").count(), 0);
-    assert_eq!(log_m2.matches("applet answered").count(), 6);
+    assert_eq!(log_m2.matches("applet answered").count(), 7);
     // The SMSC spread the SIMs' answers over both OTA binds: some reached OTA node 2,
     // whose node never sent a challenge (the MSSP talks to OTA node 1).
     let answers = |name: &str| c.log(name).matches("command packet from the card").count();
@@ -375,7 +398,7 @@ backchannel_client_notification_endpoint = "{notify}/push"
         "no MO on OTA node 2; logs:\n{}",
         c.logs()
     );
-    assert_eq!(answers("ota1") + answers("ota2"), 6, "logs:\n{}", c.logs());
+    assert_eq!(answers("ota1") + answers("ota2"), 7, "logs:\n{}", c.logs());
     drop(c);
     db.drop_database().await;
 }

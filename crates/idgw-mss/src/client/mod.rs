@@ -4,24 +4,32 @@
 //! MSSPs, and reads the answer or the fault (clause 9). Works against
 //! idgw's MSSP ([`crate::mssp`]) and, by the same wire format, others.
 //!
-//! [`MssClient::authenticate`] is the flow the OP's authenticator needs:
-//! `asynchClientServer`, then status queries every second until a final
-//! status or the deadline ([`ClientOutcome`]).
+//! [`Ap`] is the flow the OP's authenticator needs on top of it: by default
+//! `asynchServerServer`, the outcome arriving at the AP's notification port
+//! ([`notification::router`]); or `asynchClientServer` with status queries,
+//! for MSSPs that offer only that. One scheduler serves every pending
+//! transaction ([`ClientOutcome`]).
 //!
 //! HTTP: reqwest, no redirects followed, every call bounded in time. In the
 //! SOAP binding a URL ending in `MSS_SignaturePort` has its status and
 //! receipt calls sent to `MSS_StatusQueryPort` and `MSS_ReceiptPort` (the
 //! WSDL's ports); any other URL receives all three operations.
 
-mod authenticate;
+mod ap;
+mod outcome;
+mod pending;
 
-pub use authenticate::ClientOutcome;
+pub mod notification;
+
+pub use crate::Binding;
+pub use ap::{Ap, ApConfig, DEFAULT_FALLBACK_MARGIN, DEFAULT_POLL_INTERVAL, MAX_POLL_FAILURES};
+pub use outcome::ClientOutcome;
 
 use std::time::{Duration, SystemTime};
 
 use crate::model::*;
 use crate::time::xs_date_time;
-use crate::{json, soap, DecodeError, EncodeError, MssFault};
+use crate::{DecodeError, EncodeError, MssFault};
 
 /// Time allowed for a status or receipt call, and added to `TimeOut` for a
 /// signature call.
@@ -31,26 +39,6 @@ pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 /// `MSSP_Info/MSSP_ID/URI` sent unless [`MssClient::with_mssp_id`] says
 /// otherwise (idgw's MSSP default).
 pub const DEFAULT_MSSP_ID: &str = "http://idgw.local/mssp";
-
-/// Which binding the MSSP speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Binding {
-    /// SOAP 1.1 (clause 8).
-    Soap,
-    /// Kiuru/Swisscom JSON.
-    Json,
-}
-
-impl Binding {
-    /// The binding of a URL: JSON if its path contains `/rest/`, else SOAP.
-    pub fn from_url(url: &reqwest::Url) -> Binding {
-        if url.path().contains("/rest/") {
-            Binding::Json
-        } else {
-            Binding::Soap
-        }
-    }
-}
 
 /// Why a call got no TS 102 204 answer.
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +163,11 @@ impl MssClient {
         self.binding
     }
 
+    /// The `AP_ID` this client sends.
+    pub fn ap_id(&self) -> &str {
+        &self.ap_id
+    }
+
     /// A request header for `ap_trans_id`, stamped with the wall clock.
     pub fn header(&self, ap_trans_id: impl Into<String>) -> MessageAbstract {
         MessageAbstract {
@@ -238,15 +231,12 @@ impl MssClient {
         message: &MssMessage,
         timeout: Duration,
     ) -> Result<MssMessage, ClientError> {
-        let (body, content_type) = match self.binding {
-            Binding::Soap => (soap::encode(message)?, "text/xml; charset=utf-8"),
-            Binding::Json => (json::encode(message), "application/json"),
-        };
+        let body = self.binding.encode(message)?;
         let mut request = self
             .http
             .post(self.endpoint(base, op))
             .timeout(timeout)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::CONTENT_TYPE, self.binding.content_type())
             .body(body);
         if self.binding == Binding::Soap {
             // SOAP 1.1 section 6.1.1: the header must be present.
@@ -270,11 +260,7 @@ impl MssClient {
             }
             bytes.extend_from_slice(&chunk);
         }
-        let decoded = match self.binding {
-            Binding::Soap => soap::decode(&bytes),
-            Binding::Json => json::decode(&bytes),
-        };
-        match decoded {
+        match self.binding.decode(&bytes) {
             Ok(Envelope::Fault(fault)) => Err(ClientError::Fault(fault)),
             Ok(Envelope::Message(m)) if status.is_success() => Ok(m),
             Err(e) if status.is_success() => Err(ClientError::Decode(e)),
@@ -327,7 +313,6 @@ impl MssClient {
             status: None,
             message: message.map(Data::text),
             mssp_trans_id: mssp_trans_id.to_owned(),
-            signature_profile: None,
         });
         match self
             .call(Operation::Receipt, &request, REQUEST_TIMEOUT)
@@ -336,6 +321,21 @@ impl MssClient {
             MssMessage::ReceiptResp(resp) => Ok(resp),
             other => Err(ClientError::Unexpected(other.element_name())),
         }
+    }
+}
+
+impl MssClient {
+    /// The `AP_TransID` of the AP's own transaction `reference` (the OP's `auth_req_id`):
+    /// the same every time (a request handed over again joins its MSSP transaction), an
+    /// NCName, and keyed with the AP's password, so that who knows `reference` (the OP's
+    /// client) cannot name the transaction in a forged notification.
+    pub fn ap_trans_id_for(&self, reference: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(self.ap_pwd.as_bytes())
+            .expect("HMAC takes keys of any length");
+        mac.update(b"idgw AP_TransID\0");
+        mac.update(reference.as_bytes());
+        format!("A{}", hex::encode(&mac.finalize().into_bytes()[..16]))
     }
 }
 

@@ -103,7 +103,7 @@ fn header(n: &Node, strict: bool) -> Result<MessageAbstract, DecodeError> {
         ap_info: ApInfo {
             ap_id: ap.str("AP_ID")?,
             ap_trans_id: ap.str("AP_TransID")?,
-            ap_pwd: ap.opt_str("AP_PWD")?,
+            ap_pwd: ap.opt_str("AP_PWD")?.filter(|p| !p.is_empty()),
             instant: ap.str("Instant")?,
             ap_url: ap.opt_str("AP_URL")?,
         },
@@ -257,13 +257,7 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
         }),
         "MSS_ReceiptReq" => {
             n.only(
-                &with(&[
-                    "MobileUser",
-                    "Status",
-                    "Message",
-                    "MSSP_TransID",
-                    "SignatureProfile",
-                ]),
+                &with(&["MobileUser", "Status", "Message", "MSSP_TransID"]),
                 true,
             )?;
             MssMessage::ReceiptReq(MssReceiptReq {
@@ -273,7 +267,6 @@ fn message(name: &str, n: &Node) -> Result<MssMessage, DecodeError> {
                 status: status(n, "Status", false)?,
                 message: data(n, "Message", true)?,
                 mssp_trans_id: n.str("MSSP_TransID")?,
-                signature_profile: n.opt_str("SignatureProfile")?,
             })
         }
         "MSS_ReceiptResp" => MssMessage::ReceiptResp(MssReceiptResp {

@@ -22,7 +22,12 @@ fn header_members(h: &MessageAbstract) -> Obj {
     let mut ap_info = Obj::new();
     put(&mut ap_info, "AP_ID", Some(&ap.ap_id));
     put(&mut ap_info, "AP_TransID", Some(&ap.ap_trans_id));
-    put(&mut ap_info, "AP_PWD", ap.ap_pwd.as_deref());
+    // Present on every message, as in the SOAP binding; empty when there is none.
+    put(
+        &mut ap_info,
+        "AP_PWD",
+        Some(ap.ap_pwd.as_deref().unwrap_or("")),
+    );
     put(&mut ap_info, "Instant", Some(&ap.instant));
     put(&mut ap_info, "AP_URL", ap.ap_url.as_deref());
     obj.insert("AP_Info".into(), ap_info.into());
@@ -127,7 +132,6 @@ pub fn encode(message: &MssMessage) -> String {
                 obj.insert("Message".into(), data_json(d));
             }
             put(&mut obj, "MSSP_TransID", Some(&m.mssp_trans_id));
-            put(&mut obj, "SignatureProfile", m.signature_profile.as_deref());
         }
         MssMessage::ReceiptResp(m) => {
             obj.insert("Status".into(), status_json(&m.status));

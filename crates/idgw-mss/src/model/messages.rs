@@ -102,8 +102,6 @@ pub struct MssReceiptReq {
     pub message: Option<Data>,
     /// `MSSP_TransID` attribute: the transaction this receipt is for.
     pub mssp_trans_id: String,
-    /// `SignatureProfile` attribute (anyURI, optional).
-    pub signature_profile: Option<String>,
 }
 
 /// `MSS_ReceiptResp` (clause 7.4.2).

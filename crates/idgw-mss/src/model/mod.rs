@@ -53,8 +53,10 @@ pub struct ApInfo {
     pub ap_id: String,
     /// `AP_TransID` (NCName): the AP's transaction reference.
     pub ap_trans_id: String,
-    /// `AP_PWD`: the AP's password. Redacted in `Debug`. Required by the XSD
-    /// on requests; MSSPs leave it out (or empty) in responses.
+    /// `AP_PWD`: the AP's password. Redacted in `Debug`. The XSD requires the
+    /// attribute on every message (`MessageAbstractType`): `None` is written as
+    /// an empty `AP_PWD`, and an empty one is read as `None`. MSSPs answer with
+    /// an empty one, never echoing the AP's password.
     pub ap_pwd: Option<String>,
     /// `Instant` (xs:dateTime): when the AP sent the request.
     pub instant: String,
@@ -163,7 +165,10 @@ pub struct Status {
     pub code: crate::StatusCode,
     /// `StatusMessage`: by convention the status name.
     pub message: Option<String>,
-    /// `StatusDetail`: free content, kept as text.
+    /// `StatusDetail`: free content, kept as text. The XSD allows only
+    /// elements in it (`StatusDetailType`), so the SOAP codec writes the text
+    /// inside an `idgw:Detail` element ([`crate::soap::IDGW_EXT_NS`]) and reads
+    /// back the text of whatever it holds.
     pub detail: Option<String>,
 }
 

@@ -35,6 +35,9 @@ pub enum MsspError {
         /// What is wrong.
         reason: String,
     },
+    /// 102 MISSING_PARAM: asynchServerServer without `AP_URL` (clause 6.2.1).
+    #[error("asynchServerServer needs an AP_URL")]
+    MissingApUrl,
     /// 103 WRONG_DATA_LENGTH: the text does not fit the applet challenge.
     #[error("display text of {0} bytes is too long for the SIM")]
     TextTooLong(usize),
@@ -76,6 +79,7 @@ impl MsspError {
             | MsspError::UnknownTransaction
             | MsspError::NotFinished
             | MsspError::WrongParam { .. } => StatusCode::WrongParam,
+            MsspError::MissingApUrl => StatusCode::MissingParam,
             MsspError::TextTooLong(_) => StatusCode::WrongDataLength,
             MsspError::InappropriateData(_) => StatusCode::InappropriateData,
             MsspError::UnsupportedProfile => StatusCode::UnsupportedProfile,

@@ -26,17 +26,17 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, StatusCode as HttpStatus};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 
 use super::{Mssp, MsspError};
-use crate::model::{Envelope, MessageAbstract, MssMessage};
+use crate::endpoint::{fault, message, read_request};
+use crate::model::{MessageAbstract, MssMessage};
 use crate::time::xs_date_time;
-use crate::{json, soap, DecodeError, FaultCode, MssFault, StatusCode};
+use crate::Binding;
 
 /// The SOAP port paths.
 pub const SOAP_PATHS: [&str; 3] = [
@@ -58,69 +58,6 @@ pub fn router(mssp: Arc<Mssp>) -> Router {
         .with_state(mssp)
 }
 
-/// The two bindings, as far as this module needs them.
-#[derive(Clone, Copy)]
-enum Binding {
-    Soap,
-    Json,
-}
-
-impl Binding {
-    fn limit(self) -> usize {
-        match self {
-            Binding::Soap => soap::MAX_XML_BYTES,
-            Binding::Json => json::MAX_JSON_BYTES,
-        }
-    }
-
-    fn decode(self, body: &[u8]) -> Result<Envelope, DecodeError> {
-        match self {
-            Binding::Soap => soap::decode(body),
-            Binding::Json => json::decode(body),
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Binding::Soap => "text/xml; charset=utf-8",
-            Binding::Json => "application/json",
-        }
-    }
-
-    fn message(self, message: &MssMessage) -> Response {
-        let encoded = match self {
-            Binding::Soap => soap::encode(message),
-            Binding::Json => Ok(json::encode(message)),
-        };
-        match encoded {
-            Ok(body) => (
-                HttpStatus::OK,
-                [(header::CONTENT_TYPE, self.content_type())],
-                body,
-            )
-                .into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "response encoding failed");
-                self.fault(&MsspError::Internal("response encoding").to_fault())
-            }
-        }
-    }
-
-    fn fault(self, fault: &MssFault) -> Response {
-        let (status, body) = match self {
-            Binding::Soap => (HttpStatus::INTERNAL_SERVER_ERROR, soap::encode_fault(fault)),
-            Binding::Json => (
-                match fault.code {
-                    FaultCode::Sender => HttpStatus::BAD_REQUEST,
-                    FaultCode::Receiver => HttpStatus::INTERNAL_SERVER_ERROR,
-                },
-                json::encode_fault(fault),
-            ),
-        };
-        (status, [(header::CONTENT_TYPE, self.content_type())], body).into_response()
-    }
-}
-
 async fn soap_endpoint(State(mssp): State<Arc<Mssp>>, body: Body) -> Response {
     serve(&mssp, Binding::Soap, body).await
 }
@@ -130,40 +67,31 @@ async fn json_endpoint(State(mssp): State<Arc<Mssp>>, body: Body) -> Response {
 }
 
 async fn serve(mssp: &Mssp, binding: Binding, body: Body) -> Response {
-    let limit = binding.limit();
-    let Ok(bytes) = to_bytes(body, limit).await else {
-        let fault = MssFault::new(
-            StatusCode::WrongDataLength,
-            Some(format!("request body over {limit} bytes or unreadable")),
-        );
-        return binding.fault(&fault);
-    };
-    let message = match binding.decode(&bytes) {
-        Ok(Envelope::Message(message)) => message,
-        Ok(Envelope::Fault(_)) => {
-            let fault = MssFault::new(
-                StatusCode::WrongParam,
-                Some("a fault is not a request".to_owned()),
-            );
-            return binding.fault(&fault);
-        }
-        Err(e) => {
-            tracing::info!(error = %e, "undecodable request");
-            return binding.fault(&e.to_fault());
-        }
+    let request = match read_request(binding, body).await {
+        Ok(request) => request,
+        Err(refused) => return refused,
     };
     let now = tokio::time::Instant::now().into_std();
-    match mssp.handle(message, now).await {
+    match mssp.handle(request, binding, now).await {
         Ok(mut answer) => {
             stamp(&mut answer, xs_date_time(SystemTime::now()));
-            binding.message(&answer)
+            match binding.encode(&answer) {
+                Ok(body) => message(binding, body),
+                Err(e) => {
+                    tracing::error!(error = %e, "response encoding failed");
+                    fault(
+                        binding,
+                        &MsspError::Internal("response encoding").to_fault(),
+                    )
+                }
+            }
         }
-        Err(e) => binding.fault(&e.to_fault()),
+        Err(e) => fault(binding, &e.to_fault()),
     }
 }
 
 /// Sets `MSSP_Info/Instant` of an answer.
-fn stamp(message: &mut MssMessage, instant: String) {
+pub(crate) fn stamp(message: &mut MssMessage, instant: String) {
     let header: &mut MessageAbstract = match message {
         MssMessage::SignatureReq(m) => &mut m.header,
         MssMessage::SignatureResp(m) => &mut m.header,

@@ -10,7 +10,7 @@
 //! 1. `AP_ID`/`AP_PWD` are checked ([`ApRegistry`]): 104 UNAUTHORIZED_ACCESS.
 //! 2. The request is validated: `SignatureProfile` one of
 //!    [`crate::profile`]'s (absent: sim-pin) else 109; `MessagingMode`
-//!    `synch` or `asynchClientServer` (`asynchServerServer` is 101);
+//!    `asynchServerServer` needs an http(s) `AP_URL` (absent: 102, other: 101);
 //!    `TimeOut` in seconds, default [`DEFAULT_TIME_OUT`], capped at
 //!    [`MAX_TIME_OUT`], 0 is 101; the text shown is `DataToBeDisplayed`
 //!    or else `DataToBeSigned`, which must be text (107) of at most
@@ -21,8 +21,11 @@
 //! 4. `AP_TransID` must be new for the AP. A repeat carrying the same
 //!    request (same MSISDN, data, profile and mode) is taken as a retry of
 //!    a request whose answer was lost: it joins the existing transaction
-//!    (same `MSSP_TransID`, no second prompt on the phone). A repeat with a
-//!    different request is 101 WRONG_PARAM. An `AP_TransID` is remembered
+//!    (same `MSSP_TransID`, no second prompt on the phone); in
+//!    asynchServerServer its `AP_URL` replaces the stored one and, if the
+//!    transaction has ended, the notification is delivered again (an AP that
+//!    restarted learns the outcome). A repeat with a different request is 101
+//!    WRONG_PARAM. An `AP_TransID` is remembered
 //!    as long as its transaction ([`MsspConfig::retention`] after it ended).
 //!    Status and receipt requests carry their own `AP_TransID`s, which are
 //!    not checked.
@@ -31,8 +34,11 @@
 //!    [`OtaPlatform::send_challenge`]; a failure there ends the
 //!    transaction with 209 OTA_ERROR.
 //! 6. `synch`: the request waits for the outcome or `TimeOut`.
-//!    `asynchClientServer`: 100 REQUEST_OK with the `MSSP_TransID`; status
-//!    queries answer 504 OUTSTANDING_TRANSACTION until the end.
+//!    `asynchClientServer` and `asynchServerServer`: 100 REQUEST_OK with the
+//!    `MSSP_TransID`; status queries answer 504 OUTSTANDING_TRANSACTION until
+//!    the end. In asynchServerServer the final `MSS_StatusResp` is delivered to
+//!    the `AP_URL` ([`callback`], [`notify::run`]), retried with backoff while
+//!    the transaction is retained; the AP answers with an `MSS_ReceiptReq`.
 //! 7. The OTA platform passes the applet's answer to [`Mssp::on_answer`];
 //!    with a good MAC and the outstanding nonce it ends the transaction:
 //!    500 SIGNATURE (the `MSS_Signature` is the applet's MACed answer,
@@ -53,9 +59,12 @@
 //! outcome recorded on that node and polling the store (every
 //! [`MsspConfig::outcome_poll`]) for one recorded elsewhere.
 
+mod answer;
+mod callback;
 mod clock;
 mod error;
 pub mod http;
+pub mod notify;
 mod registry;
 mod signature;
 mod store;
@@ -67,7 +76,8 @@ mod tests;
 pub use error::{MsspError, OtaError};
 pub use registry::{ApRegistry, AppletKeys, AppletKeysError, MemoryAppletKeys};
 pub use store::{
-    Insertion, Millis, MsspTransaction, MsspTransactions, Outcome, TransactionStoreError,
+    Callback, Delivery, Insertion, Millis, MsspTransaction, MsspTransactions, Outcome,
+    TransactionStoreError,
 };
 pub use txn::MemoryTransactions;
 
@@ -75,10 +85,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::applet::{Answer, AnswerResult, AppletError};
+use crate::applet::AppletError;
 use crate::model::*;
 use crate::trace::Trace;
-use crate::StatusCode;
+use crate::{Binding, StatusCode};
 
 /// This component's lane in `idgw trace`.
 pub(crate) const LANE: &str = "MSSP";
@@ -97,6 +107,10 @@ pub const MAX_TRANSACTIONS: usize = 100_000;
 pub const OUTCOME_POLL: Duration = Duration::from_millis(250);
 /// Ended transactions are forgotten at most this often per node: 10 s.
 const FORGET_EVERY: Millis = 10_000;
+/// First retry of a notification the AP did not take: 1 s, doubling each time.
+pub const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// Longest wait between notification attempts: 60 s.
+pub const MAX_RETRY: Duration = Duration::from_secs(60);
 
 /// Hands challenges to the SIM. The OTA platform (idgw-ota) implements it:
 /// it wraps `challenge` in a TS 31.115 secured packet for the applet and
@@ -128,6 +142,10 @@ pub struct MsspConfig {
     pub max_transactions: usize,
     /// See [`OUTCOME_POLL`].
     pub outcome_poll: Duration,
+    /// See [`FIRST_RETRY`].
+    pub first_retry: Duration,
+    /// See [`MAX_RETRY`].
+    pub max_retry: Duration,
 }
 
 impl Default for MsspConfig {
@@ -139,6 +157,8 @@ impl Default for MsspConfig {
             retention: RETENTION,
             max_transactions: MAX_TRANSACTIONS,
             outcome_poll: OUTCOME_POLL,
+            first_retry: FIRST_RETRY,
+            max_retry: MAX_RETRY,
         }
     }
 }
@@ -173,6 +193,8 @@ pub struct Mssp {
     clock: clock::Clock,
     /// Woken whenever this node ends a transaction (for `synch` waiters).
     ended: tokio::sync::Notify,
+    /// Woken when a notification became due on this node (for [`notify::run`]).
+    deliveries: tokio::sync::Notify,
     /// When this node last forgot ended transactions.
     forgot_at: AtomicI64,
     trace: Trace,
@@ -206,6 +228,7 @@ impl Mssp {
             txns,
             clock: clock::Clock::now(),
             ended: tokio::sync::Notify::new(),
+            deliveries: tokio::sync::Notify::new(),
             forgot_at: AtomicI64::new(Millis::MIN),
             trace: Trace::default(),
         }
@@ -244,9 +267,14 @@ impl Mssp {
     /// every [`FORGET_EVERY`], forgets what ended [`MsspConfig::retention`] ago.
     async fn sweep(&self, now: Instant) -> Result<(), MsspError> {
         let now = self.clock.millis(now);
-        for (msisdn, mssp_trans_id) in self.txns.expire_due(now).await? {
+        let expired = self.txns.expire_due(now).await?;
+        for (msisdn, mssp_trans_id) in &expired {
             tracing::info!(%mssp_trans_id, "transaction expired");
-            self.trace_end(&msisdn, &mssp_trans_id, StatusCode::ExpiredTransaction);
+            self.trace_end(msisdn, mssp_trans_id, StatusCode::ExpiredTransaction);
+        }
+        if !expired.is_empty() {
+            // Those with a callback have a notification due.
+            self.deliveries.notify_one();
         }
         let last = self.forgot_at.load(Ordering::Relaxed);
         if now.saturating_sub(last) >= FORGET_EVERY
@@ -264,12 +292,13 @@ impl Mssp {
     }
 
     /// Ends `mssp_trans_id` with `outcome` at `ended_at` unless it already ended; wakes
-    /// this node's `synch` waiters.
+    /// this node's `synch` waiters, and its notifier when the transaction has a callback.
     async fn finish(
         &self,
         mssp_trans_id: &str,
         outcome: &Outcome,
         ended_at: Instant,
+        has_callback: bool,
     ) -> Result<bool, MsspError> {
         let ended = self
             .txns
@@ -277,6 +306,9 @@ impl Mssp {
             .await?;
         if ended {
             self.ended.notify_waiters();
+            if has_callback {
+                self.deliveries.notify_one();
+            }
         }
         Ok(ended)
     }
@@ -319,14 +351,21 @@ impl Mssp {
         self.aps.check(&ap.ap_id, ap.ap_pwd.as_deref())
     }
 
-    /// Answers any request message (what the bindings call).
-    pub async fn handle(&self, message: MssMessage, now: Instant) -> Result<MssMessage, MsspError> {
+    /// Answers any request message (what the bindings call); `binding` is the one it came
+    /// in, which an asynchServerServer notification uses too.
+    pub async fn handle(
+        &self,
+        message: MssMessage,
+        binding: Binding,
+        now: Instant,
+    ) -> Result<MssMessage, MsspError> {
         let name = message.element_name();
         let ap = message.header().ap_info.clone();
         let result = match message {
-            MssMessage::SignatureReq(r) => {
-                self.signature(&r, now).await.map(MssMessage::SignatureResp)
-            }
+            MssMessage::SignatureReq(r) => self
+                .signature(&r, binding, now)
+                .await
+                .map(MssMessage::SignatureResp),
             MssMessage::StatusReq(r) => self.status(&r, now).await.map(MssMessage::StatusResp),
             MssMessage::ReceiptReq(r) => self.receipt(&r, now).await.map(MssMessage::ReceiptResp),
             other => Err(MsspError::WrongParam {
@@ -398,113 +437,6 @@ impl Mssp {
         Ok(MssReceiptResp {
             header: self.answer_header(&req.header),
             status: Status::new(StatusCode::RequestOk),
-        })
-    }
-
-    /// The OTA platform reports that the challenge for `msisdn` could not be delivered (an
-    /// EXPIRED or UNDELIVERABLE receipt, an error PoR): the outstanding transaction ends at
-    /// once with 209 OTA_ERROR instead of waiting for its `TimeOut`. Returns whether one was
-    /// outstanding (and this call ended it). Any MSSP node sharing the transactions may be
-    /// told.
-    pub async fn on_ota_failure(
-        &self,
-        msisdn: &str,
-        reason: &str,
-        now: Instant,
-    ) -> Result<bool, MsspError> {
-        self.sweep(now).await?;
-        let Some(txn) = self.txns.outstanding_for(msisdn).await? else {
-            return Ok(false);
-        };
-        let mssp_trans_id = txn.mssp_trans_id;
-        let failed = Outcome::Failed(StatusCode::OtaError);
-        if !self.finish(&mssp_trans_id, &failed, now).await? {
-            return Ok(false);
-        }
-        tracing::warn!(msisdn, mssp_trans_id = %mssp_trans_id, reason, "OTA delivery failed");
-        self.trace.step(
-            msisdn,
-            LANE,
-            "OTA delivery failed",
-            "209 OTA_ERROR",
-            Some(reason.to_string()),
-        );
-        self.trace_end(msisdn, &mssp_trans_id, StatusCode::OtaError);
-        Ok(true)
-    }
-
-    /// The applet's answer for `msisdn`, as the OTA platform decrypted it.
-    /// Verifies the MAC with the applet key and the nonce against the
-    /// outstanding transaction, whichever MSSP node accepted it; ends it if both hold.
-    /// Anything else is logged and ignored. The key is [`AppletKeys`]'s, shared by every
-    /// node (idgw provisions it from the card record in its store).
-    pub async fn on_answer(
-        &self,
-        msisdn: &str,
-        answer: &[u8],
-        now: Instant,
-    ) -> Result<AnswerDisposition, MsspError> {
-        let Some(key) = self.keys.key(msisdn).await? else {
-            tracing::warn!(msisdn, "applet answer for an unknown MSISDN ignored");
-            return Ok(AnswerDisposition::UnknownUser);
-        };
-        let decoded = match Answer::decode(answer, &key) {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(msisdn, error = %e, "applet answer rejected");
-                self.trace.step(
-                    msisdn,
-                    LANE,
-                    "answer rejected",
-                    "bad MAC",
-                    Some(e.to_string()),
-                );
-                return Ok(AnswerDisposition::Rejected(e));
-            }
-        };
-        self.sweep(now).await?;
-        let Some(txn) = self.txns.outstanding_for(msisdn).await? else {
-            tracing::warn!(
-                msisdn,
-                "applet answer without an outstanding transaction ignored"
-            );
-            self.trace.step(
-                msisdn,
-                LANE,
-                "answer rejected",
-                "no outstanding transaction",
-                None,
-            );
-            return Ok(AnswerDisposition::NoOutstandingTransaction);
-        };
-        if txn.nonce != decoded.nonce {
-            tracing::warn!(msisdn, mssp_trans_id = %txn.mssp_trans_id, "applet answer for another challenge ignored");
-            self.trace
-                .step(msisdn, LANE, "answer rejected", "nonce mismatch", None);
-            return Ok(AnswerDisposition::NonceMismatch);
-        }
-        let mssp_trans_id = txn.mssp_trans_id;
-        let outcome = match decoded.result {
-            AnswerResult::Ok => Outcome::Signed(answer.to_vec()),
-            other => Outcome::Failed(other.status_code()),
-        };
-        let status = decoded.result.status_code();
-        if !self.finish(&mssp_trans_id, &outcome, now).await? {
-            // Another node ended it meanwhile (expiry, an OTA failure).
-            return Ok(AnswerDisposition::NoOutstandingTransaction);
-        }
-        tracing::info!(msisdn, mssp_trans_id = %mssp_trans_id, status = %status, "applet answered");
-        self.trace.step(
-            msisdn,
-            LANE,
-            "answer verified",
-            &format!("{:?}", decoded.result),
-            Some("MAC and nonce OK".into()),
-        );
-        self.trace_end(msisdn, &mssp_trans_id, status);
-        Ok(AnswerDisposition::Accepted {
-            mssp_trans_id,
-            status,
         })
     }
 }

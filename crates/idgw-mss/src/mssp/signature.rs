@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::store::{Insertion, MsspTransaction, Outcome};
+use super::store::{Callback, Insertion, MsspTransaction, Outcome};
 use super::{Mssp, MsspError, LANE};
 use crate::applet::{AppletError, Challenge, MAX_DISPLAY_TEXT_LEN};
 use crate::model::*;
 use crate::profile::SignatureProfile;
-use crate::StatusCode;
+use crate::{Binding, StatusCode};
 
 /// What [`Mssp::begin`] decided.
 enum Begun {
@@ -21,6 +21,7 @@ enum Begun {
         mssp_trans_id: String,
         challenge: Vec<u8>,
         deadline: Instant,
+        has_callback: bool,
     },
     /// A retry of a request already known: join its transaction.
     Retry {
@@ -75,6 +76,30 @@ fn fingerprint(req: &MssSignatureReq, profile: SignatureProfile) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// asynchServerServer: where the final status goes (clause 6.2.1 `AP_URL`, mandatory in
+/// this mode); an http(s) URL, since the MSSP will call it.
+fn callback(req: &MssSignatureReq, binding: Binding) -> Result<Option<Callback>, MsspError> {
+    if req.messaging_mode != MessagingMode::AsynchServerServer {
+        return Ok(None);
+    }
+    let ap = &req.header.ap_info;
+    let url = ap.ap_url.as_deref().ok_or(MsspError::MissingApUrl)?;
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            return Err(MsspError::WrongParam {
+                field: "AP_URL",
+                reason: "not an http(s) URL".into(),
+            })
+        }
+    }
+    Ok(Some(Callback {
+        url: url.to_owned(),
+        binding,
+        instant: ap.instant.clone(),
+    }))
+}
+
 /// A fresh `MSSP_TransID`: an NCName of 17 characters (fits the applet's
 /// 20-octet reference).
 fn new_mssp_trans_id() -> String {
@@ -94,17 +119,17 @@ impl Mssp {
     }
 
     /// Checks the request and opens (or finds, on any node) its transaction.
-    async fn begin(&self, req: &MssSignatureReq, now: Instant) -> Result<Begun, MsspError> {
+    async fn begin(
+        &self,
+        req: &MssSignatureReq,
+        binding: Binding,
+        now: Instant,
+    ) -> Result<Begun, MsspError> {
         let profile = match &req.signature_profile {
             None => SignatureProfile::SimPin,
             Some(uri) => SignatureProfile::from_uri(uri).ok_or(MsspError::UnsupportedProfile)?,
         };
-        if req.messaging_mode == MessagingMode::AsynchServerServer {
-            return Err(MsspError::WrongParam {
-                field: "MessagingMode",
-                reason: "asynchServerServer is not supported".into(),
-            });
-        }
+        let callback = callback(req, binding)?;
         let time_out = self.time_out(req.time_out)?;
         let text = display_text(req)?;
         let msisdn = req.mobile_user.msisdn.as_str();
@@ -139,6 +164,7 @@ impl Mssp {
             ended_at: None,
             outcome: None,
             receipt_received: false,
+            callback: callback.clone(),
         };
         match self.txns.insert(&txn).await? {
             Insertion::Inserted => {}
@@ -147,6 +173,13 @@ impl Mssp {
             }
             Insertion::Known(known) => {
                 tracing::info!(ap_trans_id = %ap.ap_trans_id, mssp_trans_id = %known.mssp_trans_id, "retried request joins its transaction");
+                if let Some(callback) = &callback {
+                    // The AP may call back elsewhere now (another node, a restart), and may
+                    // have missed the outcome: it is delivered again.
+                    let at = self.clock.millis(now);
+                    self.txns.rearm(&known.mssp_trans_id, callback, at).await?;
+                    self.deliveries.notify_one();
+                }
                 return Ok(Begun::Retry {
                     deadline: self.clock.instant(known.deadline, now),
                     mssp_trans_id: known.mssp_trans_id,
@@ -174,6 +207,7 @@ impl Mssp {
             mssp_trans_id,
             challenge,
             deadline,
+            has_callback: callback.is_some(),
         })
     }
 
@@ -185,7 +219,7 @@ impl Mssp {
         msisdn: &str,
         mssp_trans_id: &str,
         challenge: Vec<u8>,
-        deadline: Instant,
+        (deadline, has_callback): (Instant, bool),
         now: Instant,
     ) {
         self.trace.message(
@@ -206,7 +240,12 @@ impl Mssp {
             Err(_) => (StatusCode::ExpiredTransaction, deadline),
         };
         match self
-            .finish(mssp_trans_id, &Outcome::Failed(code), ended_at)
+            .finish(
+                mssp_trans_id,
+                &Outcome::Failed(code),
+                ended_at,
+                has_callback,
+            )
             .await
         {
             Ok(true) => self.trace_end(msisdn, mssp_trans_id, code),
@@ -238,8 +277,9 @@ impl Mssp {
             let now = tokio::time::Instant::now();
             if now >= deadline {
                 let expired = Outcome::Failed(StatusCode::ExpiredTransaction);
+                // `synch`: no callback.
                 if self
-                    .finish(mssp_trans_id, &expired, deadline.into_std())
+                    .finish(mssp_trans_id, &expired, deadline.into_std(), false)
                     .await?
                 {
                     tracing::info!(mssp_trans_id, "transaction expired");
@@ -255,13 +295,14 @@ impl Mssp {
         }
     }
 
-    /// `MSS_SignatureReq` (clause 7.2). `synch`: waits and answers 500
-    /// SIGNATURE or the failure. `asynchClientServer`: answers 100
-    /// REQUEST_OK once the challenge is with the OTA platform (or the
-    /// failure, if it already ended without a signature).
+    /// `MSS_SignatureReq` (clause 7.2), received in `binding`. `synch`: waits and answers
+    /// 500 SIGNATURE or the failure. `asynchClientServer` and `asynchServerServer`: answers
+    /// 100 REQUEST_OK once the challenge is with the OTA platform (or the failure, if it
+    /// already ended without a signature).
     pub async fn signature(
         &self,
         req: &MssSignatureReq,
+        binding: Binding,
         now: Instant,
     ) -> Result<MssSignatureResp, MsspError> {
         let msisdn = req.mobile_user.msisdn.as_str();
@@ -272,7 +313,7 @@ impl Mssp {
             req.messaging_mode.as_str(),
             Some(format!("AP_TransID {}", req.header.ap_info.ap_trans_id)),
         );
-        let result = self.signature_resp(req, now).await;
+        let result = self.signature_resp(req, binding, now).await;
         let (outcome, detail) = match &result {
             Ok(resp) => (
                 resp.status.code.to_string(),
@@ -288,10 +329,11 @@ impl Mssp {
     async fn signature_resp(
         &self,
         req: &MssSignatureReq,
+        binding: Binding,
         now: Instant,
     ) -> Result<MssSignatureResp, MsspError> {
         self.check_ap(&req.header)?;
-        let (mssp_trans_id, deadline) = match self.begin(req, now).await? {
+        let (mssp_trans_id, deadline) = match self.begin(req, binding, now).await? {
             Begun::Retry {
                 mssp_trans_id,
                 deadline,
@@ -300,9 +342,11 @@ impl Mssp {
                 mssp_trans_id,
                 challenge,
                 deadline,
+                has_callback,
             } => {
                 let msisdn = &req.mobile_user.msisdn;
-                self.deliver(msisdn, &mssp_trans_id, challenge, deadline, now)
+                let timing = (deadline, has_callback);
+                self.deliver(msisdn, &mssp_trans_id, challenge, timing, now)
                     .await;
                 (mssp_trans_id, deadline)
             }

@@ -9,7 +9,7 @@
 
 use crate::applet::NONCE_LEN;
 use crate::profile::SignatureProfile;
-use crate::StatusCode;
+use crate::{Binding, StatusCode};
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -46,8 +46,32 @@ pub struct MsspTransaction {
     pub ended_at: Option<Millis>,
     /// How it ended; `None` while outstanding (504 OUTSTANDING_TRANSACTION).
     pub outcome: Option<Outcome>,
-    /// Whether the AP sent its `MSS_ReceiptReq` (clause 7.4).
+    /// Whether the AP sent its `MSS_ReceiptReq` (clause 7.4), or acknowledged the
+    /// notification with one.
     pub receipt_received: bool,
+    /// asynchServerServer: where the final status goes.
+    pub callback: Option<Callback>,
+}
+
+/// Where an asynchServerServer transaction's final `MSS_StatusResp` is delivered: the AP's
+/// `AP_URL`, in the binding of its request, echoing its request's `AP_Info/Instant`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    /// `AP_Info/AP_URL`.
+    pub url: String,
+    /// The binding the AP's request came in.
+    pub binding: Binding,
+    /// `AP_Info/Instant` of the request.
+    pub instant: String,
+}
+
+/// A notification due for delivery, claimed by one node for a while.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The ended transaction (with its callback).
+    pub txn: MsspTransaction,
+    /// Failed attempts so far.
+    pub attempts: u32,
 }
 
 /// What [`MsspTransactions::insert`] did.
@@ -56,7 +80,7 @@ pub enum Insertion {
     /// Stored; the transaction is outstanding.
     Inserted,
     /// The AP already used this `AP_TransID`: its transaction, unchanged.
-    Known(MsspTransaction),
+    Known(Box<MsspTransaction>),
     /// Another transaction of the MSISDN is outstanding (406 PB_SIGNATURE_PROCESS).
     MsisdnBusy,
 }
@@ -110,4 +134,33 @@ pub trait MsspTransactions: Send + Sync {
     /// Records the AP's receipt of an ended transaction; false when it is unknown or still
     /// outstanding.
     async fn mark_receipt(&self, mssp_trans_id: &str) -> Result<bool, TransactionStoreError>;
+
+    // asynchServerServer: ending a transaction that has a callback (`finish`, `expire_due`)
+    // makes its notification due at its end.
+
+    /// A retried asynchServerServer request joined `mssp_trans_id`: its callback replaces the
+    /// stored one, and if the transaction has ended its notification is due again at `now`.
+    /// False when the transaction is unknown.
+    async fn rearm(
+        &self,
+        mssp_trans_id: &str,
+        callback: &Callback,
+        now: Millis,
+    ) -> Result<bool, TransactionStoreError>;
+    /// Claims up to `limit` notifications due at or before `now`: none is handed to another
+    /// claim before `lease_until` (a node that dies while delivering leaves it to others).
+    async fn claim_deliveries(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, TransactionStoreError>;
+    /// After an attempt: `next` is when to try again (one more failed attempt), `None` that
+    /// nothing is left to deliver; `receipt` records the AP's receipt.
+    async fn reschedule_delivery(
+        &self,
+        mssp_trans_id: &str,
+        next: Option<Millis>,
+        receipt: bool,
+    ) -> Result<(), TransactionStoreError>;
 }

@@ -108,7 +108,11 @@ async fn asynch_approve_then_receipt() {
     let mssp = mssp_with(ota.clone());
     let t0 = Instant::now();
     let resp = mssp
-        .signature(&sig_req("A1", MessagingMode::AsynchClientServer, None), t0)
+        .signature(
+            &sig_req("A1", MessagingMode::AsynchClientServer, None),
+            Binding::Soap,
+            t0,
+        )
         .await
         .unwrap();
     assert_eq!(resp.status.code, StatusCode::RequestOk);
@@ -127,7 +131,6 @@ async fn asynch_approve_then_receipt() {
         status: None,
         message: None,
         mssp_trans_id: id.clone(),
-        signature_profile: None,
     };
     assert_eq!(
         mssp.receipt(&receipt, t0).await,
@@ -162,7 +165,11 @@ async fn forged_answers_are_ignored_until_expiry_then_purged() {
     let mssp = mssp_with(ota.clone());
     let t0 = Instant::now();
     let req = sig_req("A1", MessagingMode::AsynchClientServer, Some(5));
-    let id = mssp.signature(&req, t0).await.unwrap().mssp_trans_id;
+    let id = mssp
+        .signature(&req, Binding::Soap, t0)
+        .await
+        .unwrap()
+        .mssp_trans_id;
     let challenge = last_challenge(&ota);
     let forged = answer(&challenge, AnswerResult::Ok, &AppletKey::new([8; 32]));
     assert!(matches!(
@@ -211,7 +218,10 @@ async fn forged_answers_are_ignored_until_expiry_then_purged() {
     );
     let again = sig_req("A1", MessagingMode::AsynchClientServer, Some(5));
     assert_ne!(
-        mssp.signature(&again, t_gone).await.unwrap().mssp_trans_id,
+        mssp.signature(&again, Binding::Soap, t_gone)
+            .await
+            .unwrap()
+            .mssp_trans_id,
         id
     );
 }
@@ -222,8 +232,16 @@ async fn ap_trans_id_retry_busy_and_duplicate() {
     let mssp = mssp_with(ota.clone());
     let t0 = Instant::now();
     let req = sig_req("A1", MessagingMode::AsynchClientServer, None);
-    let first = mssp.signature(&req, t0).await.unwrap().mssp_trans_id;
-    let retry = mssp.signature(&req, t0).await.unwrap().mssp_trans_id;
+    let first = mssp
+        .signature(&req, Binding::Soap, t0)
+        .await
+        .unwrap()
+        .mssp_trans_id;
+    let retry = mssp
+        .signature(&req, Binding::Soap, t0)
+        .await
+        .unwrap()
+        .mssp_trans_id;
     assert_eq!(first, retry);
     assert_eq!(
         ota.sent.lock().unwrap().len(),
@@ -233,11 +251,14 @@ async fn ap_trans_id_retry_busy_and_duplicate() {
     let mut changed = req.clone();
     changed.data_to_be_signed = Data::text("Pay 100 EUR?");
     assert_eq!(
-        mssp.signature(&changed, t0).await,
+        mssp.signature(&changed, Binding::Soap, t0).await,
         Err(MsspError::DuplicateApTransId)
     );
     let other = sig_req("A2", MessagingMode::AsynchClientServer, None);
-    assert_eq!(mssp.signature(&other, t0).await, Err(MsspError::UserBusy));
+    assert_eq!(
+        mssp.signature(&other, Binding::Soap, t0).await,
+        Err(MsspError::UserBusy)
+    );
     assert_eq!(MsspError::UserBusy.status(), StatusCode::PbSignatureProcess);
 }
 
@@ -270,7 +291,15 @@ async fn request_validation() {
             StatusCode::UnsupportedProfile,
         ),
         (
+            // asynchServerServer needs an AP_URL (102), an http(s) one (101).
             check(&|r| r.messaging_mode = MessagingMode::AsynchServerServer),
+            StatusCode::MissingParam,
+        ),
+        (
+            check(&|r| {
+                r.messaging_mode = MessagingMode::AsynchServerServer;
+                r.header.ap_info.ap_url = Some("file:///etc/passwd".into());
+            }),
             StatusCode::WrongParam,
         ),
         (check(&|r| r.time_out = Some(0)), StatusCode::WrongParam),
@@ -284,7 +313,7 @@ async fn request_validation() {
         ),
     ];
     for (req, code) in cases {
-        let err = mssp.signature(&req, t0).await.unwrap_err();
+        let err = mssp.signature(&req, Binding::Soap, t0).await.unwrap_err();
         assert_eq!(err.status(), code, "{err}");
     }
     assert!(ota.sent.lock().unwrap().is_empty());
@@ -302,7 +331,7 @@ async fn synch_waits_for_the_answer_or_expires() {
     let waiting = tokio::spawn({
         let mssp = mssp.clone();
         let req = req.clone();
-        async move { mssp.signature(&req, now).await }
+        async move { mssp.signature(&req, Binding::Soap, now).await }
     });
     tokio::time::sleep(Duration::from_secs(10)).await;
     let challenge = last_challenge(&ota);
@@ -321,7 +350,7 @@ async fn synch_waits_for_the_answer_or_expires() {
     // Nobody answers: TimeOut (5 s) ends it with 208.
     let start = tokio::time::Instant::now();
     let req = sig_req("A2", MessagingMode::Synch, Some(5));
-    let result = mssp.signature(&req, start.into_std()).await;
+    let result = mssp.signature(&req, Binding::Soap, start.into_std()).await;
     assert_eq!(
         result,
         Err(MsspError::Ended(StatusCode::ExpiredTransaction))
@@ -343,7 +372,7 @@ async fn ota_failure_is_209() {
     {
         let req = sig_req(&format!("A{i}"), mode, None);
         assert_eq!(
-            mssp.signature(&req, t0).await,
+            mssp.signature(&req, Binding::Soap, t0).await,
             Err(MsspError::Ended(StatusCode::OtaError))
         );
     }
@@ -366,9 +395,13 @@ async fn every_step_is_traced_by_msisdn() {
         sink.lock().unwrap().push(h)
     }));
     let t0 = Instant::now();
-    mssp.signature(&sig_req("A1", MessagingMode::AsynchClientServer, None), t0)
-        .await
-        .unwrap();
+    mssp.signature(
+        &sig_req("A1", MessagingMode::AsynchClientServer, None),
+        Binding::Soap,
+        t0,
+    )
+    .await
+    .unwrap();
     let challenge = last_challenge(&ota);
     mssp.on_answer(USER, &answer(&challenge, AnswerResult::Ok, &key()), t0)
         .await
@@ -409,7 +442,11 @@ async fn ota_failure_ends_the_transaction_with_ota_error() {
     let mssp = mssp_with(ota.clone());
     let t0 = Instant::now();
     let req = sig_req("A1", MessagingMode::AsynchClientServer, Some(60));
-    let id = mssp.signature(&req, t0).await.unwrap().mssp_trans_id;
+    let id = mssp
+        .signature(&req, Binding::Soap, t0)
+        .await
+        .unwrap()
+        .mssp_trans_id;
     let challenge = last_challenge(&ota);
     assert!(mssp
         .on_ota_failure(USER, "EXPIRED receipt", t0 + Duration::from_secs(1))

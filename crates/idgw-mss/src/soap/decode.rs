@@ -90,7 +90,10 @@ fn header(el: &Element, strict: bool) -> Result<MessageAbstract, DecodeError> {
     let ap_info = ApInfo {
         ap_id: req_attr(ap, "AP_ID")?,
         ap_trans_id: req_attr(ap, "AP_TransID")?,
-        ap_pwd: ap.attr("AP_PWD").map(str::to_owned),
+        ap_pwd: ap
+            .attr("AP_PWD")
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
         instant: req_attr(ap, "Instant")?,
         ap_url: opt_attr(ap, "AP_URL"),
     };
@@ -262,7 +265,11 @@ fn message(el: &Element, src: &[u8]) -> Result<MssMessage, DecodeError> {
         "MSS_ReceiptReq" => {
             only(
                 el,
-                &[&BASE[..], &["MobileUser", "Status", "Message"][..]].concat(),
+                &[
+                    &BASE[..],
+                    &["MobileUser", "Status", "Message", "SignedReceipt"][..],
+                ]
+                .concat(),
                 true,
             )?;
             MssMessage::ReceiptReq(MssReceiptReq {
@@ -273,7 +280,6 @@ fn message(el: &Element, src: &[u8]) -> Result<MssMessage, DecodeError> {
                     .transpose()?,
                 message: child(el, "Message").map(data),
                 mssp_trans_id: req_attr(el, "MSSP_TransID")?,
-                signature_profile: opt_attr(el, "SignatureProfile"),
             })
         }
         "MSS_ReceiptResp" => MssMessage::ReceiptResp(MssReceiptResp {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use quick_xml::escape::escape;
 
-use super::{wrapper_for, MSS_NS, SOAP11_NS, XMLDSIG_NS};
+use super::{wrapper_for, IDGW_EXT_NS, MSS_NS, NOTIFICATION, SOAP11_NS, XMLDSIG_NS};
 use crate::model::*;
 use crate::{EncodeError, MssFault};
 
@@ -74,7 +74,8 @@ impl Out {
             &[
                 ("AP_ID", Some(&ap.ap_id)),
                 ("AP_TransID", Some(&ap.ap_trans_id)),
-                ("AP_PWD", ap.ap_pwd.as_deref()),
+                // Required by `MessageAbstractType`; empty when there is none.
+                ("AP_PWD", Some(ap.ap_pwd.as_deref().unwrap_or(""))),
                 ("Instant", Some(&ap.instant)),
                 ("AP_URL", ap.ap_url.as_deref()),
             ],
@@ -123,7 +124,12 @@ impl Out {
         let value = status.code.code().to_string();
         self.empty("mss:StatusCode", &[("Value", Some(&value))]);
         self.opt_leaf("mss:StatusMessage", status.message.as_deref());
-        self.opt_leaf("mss:StatusDetail", status.detail.as_deref());
+        if let Some(detail) = &status.detail {
+            // `StatusDetailType` holds elements only: the text goes in one of ours.
+            self.open("mss:StatusDetail", &[]);
+            self.leaf("idgw:Detail", &[("xmlns:idgw", Some(IDGW_EXT_NS))], detail);
+            self.close("mss:StatusDetail");
+        }
         self.close("mss:Status");
     }
 }
@@ -170,8 +176,24 @@ fn envelope(body: impl FnOnce(&mut Out) -> Result<(), EncodeError>) -> Result<St
 /// Encodes `message` in a SOAP 1.1 envelope, inside its operation wrapper
 /// (`MSS_Signature`, `MSS_SignatureResponse`, `MSS_StatusQuery`, ...).
 pub fn encode(message: &MssMessage) -> Result<String, EncodeError> {
+    encode_in(wrapper_for(message.element_name()), message)
+}
+
+/// Encodes the notification of asynchServerServer mode: the MSSP sends the
+/// final `MSS_StatusResp` to the AP's `AP_URL` in the `MSS_Notification`
+/// operation (the WSDL's `MSS_NotificationPort`).
+pub fn encode_notification(resp: &MssStatusResp) -> Result<String, EncodeError> {
+    encode_in(NOTIFICATION.0, &MssMessage::StatusResp(resp.clone()))
+}
+
+/// Encodes the AP's answer to a notification: its `MSS_ReceiptReq`, in
+/// `MSS_NotificationResponse`.
+pub fn encode_notification_ack(ack: &MssReceiptReq) -> Result<String, EncodeError> {
+    encode_in(NOTIFICATION.1, &MssMessage::ReceiptReq(ack.clone()))
+}
+
+fn encode_in(wrapper: &str, message: &MssMessage) -> Result<String, EncodeError> {
     envelope(|out| {
-        let wrapper = wrapper_for(message.element_name());
         out.open(wrapper, &[]);
         let name = format!("mss:{}", message.element_name());
         let (major, minor) = versions(message.header());
@@ -242,7 +264,6 @@ pub fn encode(message: &MssMessage) -> Result<String, EncodeError> {
                     ("MajorVersion", major),
                     ("MinorVersion", minor),
                     ("MSSP_TransID", Some(m.mssp_trans_id.as_str())),
-                    ("SignatureProfile", m.signature_profile.as_deref()),
                 ];
                 out.open(&name, &attrs);
                 out.header(&m.header);

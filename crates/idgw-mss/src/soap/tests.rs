@@ -123,7 +123,8 @@ fn decodes_kiuru_style_status_response() {
         resp.mss_signature,
         Some(MssSignature::Base64(vec![0, 1, 2, 3, 4, 5]))
     );
-    assert_eq!(resp.header.ap_info.ap_pwd.as_deref(), Some(""));
+    // An empty AP_PWD (as MSSPs answer) is no password.
+    assert_eq!(resp.header.ap_info.ap_pwd, None);
     assert_eq!(
         resp.header.mssp_info.instant.as_deref(),
         Some("2024-03-02T10:00:03.120+01:00")

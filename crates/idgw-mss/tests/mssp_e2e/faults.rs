@@ -160,7 +160,8 @@ async fn transport_failure_is_failed_not_a_hang() {
     for path in ["soap/services/MSS_SignaturePort", "rest/service"] {
         let url = format!("http://{addr}/{path}");
         let client = idgw_mss::client::MssClient::new(&url, None, AP_ID, AP_PWD).unwrap();
-        let outcome = client
+        let ap = idgw_mss::client::Ap::new(client, modes()[1].clone()).unwrap();
+        let outcome = ap
             .authenticate(APPROVE, "Log in?", true, "T1", deadline_in(5.0))
             .await;
         assert!(

@@ -1,44 +1,47 @@
-//! Authentication flows through `MssClient::authenticate` and the raw
-//! operations, in both bindings.
+//! Authentication flows through `Ap::authenticate` (asynchServerServer and
+//! asynchClientServer) and the raw operations, in both bindings.
 
 use std::time::Instant;
 
-use idgw_mss::client::{ClientError, ClientOutcome, MssClient};
+use idgw_mss::client::{Ap, ApConfig, ClientError, ClientOutcome, MssClient};
 use idgw_mss::profile::{PROFILE_SIM_OK, PROFILE_SIM_PIN};
 use idgw_mss::*;
 
 use crate::harness::*;
 
-async fn auth(client: &MssClient, msisdn: &str, pin: bool, tag: &str, secs: f64) -> ClientOutcome {
-    let id = trans_id(tag, client.binding());
-    client
-        .authenticate(
-            msisdn,
-            "Log in to Example Bank?",
-            pin,
-            &id,
-            deadline_in(secs),
-        )
-        .await
+pub async fn auth(ap: &Ap, msisdn: &str, pin: bool, tag: &str, secs: f64) -> ClientOutcome {
+    let mode = ap.config().messaging_mode.as_str();
+    let id = trans_id(&format!("{tag}-{mode}"), ap.client().binding());
+    ap.authenticate(
+        msisdn,
+        "Log in to Example Bank?",
+        pin,
+        &id,
+        deadline_in(secs),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn approve_with_and_without_pin() {
     let h = Harness::start().await;
     for binding in BINDINGS {
-        let client = h.client(binding);
-        let outcome = auth(&client, APPROVE, true, "ok-pin", 10.0).await;
-        assert_eq!(
-            outcome,
-            ClientOutcome::Approved { pin: true },
-            "{binding:?}"
-        );
-        let outcome = auth(&client, APPROVE, false, "ok-nopin", 10.0).await;
-        assert_eq!(
-            outcome,
-            ClientOutcome::Approved { pin: false },
-            "{binding:?}"
-        );
+        for mode in modes() {
+            let ap = h.ap(binding, mode).await;
+            let outcome = auth(&ap.ap, APPROVE, true, "ok-pin", 10.0).await;
+            assert_eq!(
+                outcome,
+                ClientOutcome::Approved { pin: true },
+                "{binding:?}"
+            );
+            let outcome = auth(&ap.ap, APPROVE, false, "ok-nopin", 10.0).await;
+            assert_eq!(
+                outcome,
+                ClientOutcome::Approved { pin: false },
+                "{binding:?}"
+            );
+            assert_eq!(ap.ap.pending(), 0);
+        }
     }
 }
 
@@ -46,24 +49,26 @@ async fn approve_with_and_without_pin() {
 async fn cancel_pin_blocked_and_ota_failure() {
     let h = Harness::start().await;
     for binding in BINDINGS {
-        let client = h.client(binding);
-        assert_eq!(
-            auth(&client, CANCEL, true, "c", 10.0).await,
-            ClientOutcome::UserCancel
-        );
-        assert_eq!(
-            auth(&client, PIN_BLOCKED, true, "b", 10.0).await,
-            ClientOutcome::PinBlocked
-        );
-        assert_eq!(
-            auth(&client, UNREACHABLE, true, "u", 10.0).await,
-            ClientOutcome::OtaError
-        );
-        let unknown = auth(&client, UNKNOWN, true, "x", 10.0).await;
-        assert!(
-            matches!(&unknown, ClientOutcome::Failed(r) if r.contains("105")),
-            "{unknown:?}"
-        );
+        for mode in modes() {
+            let ap = &h.ap(binding, mode).await.ap;
+            assert_eq!(
+                auth(ap, CANCEL, true, "c", 10.0).await,
+                ClientOutcome::UserCancel
+            );
+            assert_eq!(
+                auth(ap, PIN_BLOCKED, true, "b", 10.0).await,
+                ClientOutcome::PinBlocked
+            );
+            assert_eq!(
+                auth(ap, UNREACHABLE, true, "u", 10.0).await,
+                ClientOutcome::OtaError
+            );
+            let unknown = auth(ap, UNKNOWN, true, "x", 10.0).await;
+            assert!(
+                matches!(&unknown, ClientOutcome::Failed(r) if r.contains("105")),
+                "{unknown:?}"
+            );
+        }
     }
 }
 
@@ -71,15 +76,17 @@ async fn cancel_pin_blocked_and_ota_failure() {
 async fn silent_and_tampered_answers_expire() {
     let h = Harness::start().await;
     for binding in BINDINGS {
-        let client = h.client(binding);
-        for (msisdn, tag) in [(SILENT, "silent"), (TAMPERED, "tampered")] {
-            let start = Instant::now();
-            let outcome = auth(&client, msisdn, true, tag, 2.5).await;
-            assert_eq!(outcome, ClientOutcome::Expired, "{binding:?} {tag}");
-            assert!(
-                start.elapsed().as_secs_f64() < 3.5,
-                "bounded by the deadline"
-            );
+        for mode in modes() {
+            let ap = &h.ap(binding, mode).await.ap;
+            for (msisdn, tag) in [(SILENT, "silent"), (TAMPERED, "tampered")] {
+                let start = Instant::now();
+                let outcome = auth(ap, msisdn, true, tag, 2.5).await;
+                assert_eq!(outcome, ClientOutcome::Expired, "{binding:?} {tag}");
+                assert!(
+                    start.elapsed().as_secs_f64() < 3.5,
+                    "bounded by the deadline"
+                );
+            }
         }
     }
 }
@@ -214,13 +221,17 @@ async fn unreachable_mssp_falls_over_to_the_next() {
             .url(binding)
             .replace(h.base.trim_start_matches("http://"), &closed.to_string());
         let client = MssClient::new(&dead, Some(binding), AP_ID, AP_PWD).unwrap();
-        let alone = auth(&client, APPROVE, true, "dead", 5.0).await;
+        let polled = ApConfig::polled(std::time::Duration::from_millis(300));
+        let alone = Ap::new(client.clone(), polled.clone()).unwrap();
+        let alone = auth(&alone, APPROVE, true, "dead", 5.0).await;
         assert!(
             matches!(&alone, ClientOutcome::Failed(r) if r.contains("no MSSP could be connected")),
             "{alone:?}"
         );
         let client = client.with_fallbacks(&[h.url(binding)]).unwrap();
-        let outcome = auth(&client, APPROVE, true, "fallback", 10.0).await;
+        let ap = Ap::new(client, polled).unwrap();
+        tokio::spawn(ap.clone().run(std::future::pending()));
+        let outcome = auth(&ap, APPROVE, true, "fallback", 10.0).await;
         assert_eq!(
             outcome,
             ClientOutcome::Approved { pin: true },

@@ -5,3 +5,5 @@
 mod faults;
 mod flows;
 mod harness;
+mod notify;
+mod schema;

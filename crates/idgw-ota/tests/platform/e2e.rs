@@ -297,7 +297,11 @@ async fn mssp_signature_request_is_signed_through_the_sim() {
         messaging_mode: MessagingMode::Synch,
     };
     let resp = mssp
-        .handle(MssMessage::SignatureReq(req), std::time::Instant::now())
+        .handle(
+            MssMessage::SignatureReq(req),
+            idgw_mss::Binding::Soap,
+            std::time::Instant::now(),
+        )
         .await
         .unwrap();
     match resp {

@@ -1,24 +1,39 @@
-//! The MSSP's transactions (migration 0005), for [`crate::MsspStore`]. Each change is one
-//! statement guarded by `status IS NULL`, so a transaction ends once whichever node ends
-//! it: under READ COMMITTED an `INSERT .. ON CONFLICT DO NOTHING` racing another waits for
-//! it to commit, and a guarded `UPDATE` re-checks `status IS NULL` on the committed row.
+//! The MSSP's transactions (migrations 0005 and 0006), for [`crate::MsspStore`]. Each change
+//! is one statement guarded by `status IS NULL`, so a transaction ends once whichever node
+//! ends it: under READ COMMITTED an `INSERT .. ON CONFLICT DO NOTHING` racing another waits
+//! for it to commit, and a guarded `UPDATE` re-checks `status IS NULL` on the committed row.
+//! Ending one that has an `ap_url` (asynchServerServer) makes its notification due in the
+//! same statement; a notification claim leases the due rows (`notify_due` moved past now),
+//! selected as in `crate::sql::outbox`, so nodes claiming at once split them.
 
 pub(crate) const COLUMNS: &str = "mssp_trans_id, ap_id, ap_trans_id, msisdn, fingerprint, \
-    profile, nonce, deadline, status, signature, ended_at, receipt_at, created_at";
+    profile, nonce, deadline, status, signature, ended_at, receipt_at, created_at, ap_url, \
+    ap_binding, ap_instant, notify_due, notify_attempts";
 
 /// Any unique index stops it: the `MSSP_TransID`, the AP's `AP_TransID`, the MSISDN's one
 /// outstanding transaction.
 pub(crate) const INSERT: &str = "INSERT INTO mssp_transactions (mssp_trans_id, ap_id, \
     ap_trans_id, msisdn, fingerprint, profile, nonce, deadline, status, signature, ended_at, \
-    receipt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-    ON CONFLICT DO NOTHING";
+    receipt_at, created_at, ap_url, ap_binding, ap_instant) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+    $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING";
 pub(crate) const BY_ID: &str = "WHERE mssp_trans_id = $1";
 pub(crate) const BY_AP: &str = "WHERE ap_id = $1 AND ap_trans_id = $2";
 pub(crate) const OUTSTANDING: &str = "WHERE msisdn = $1 AND status IS NULL";
 pub(crate) const FINISH: &str = "UPDATE mssp_transactions SET status = $2, signature = $3, \
-    ended_at = $4 WHERE mssp_trans_id = $1 AND status IS NULL";
-pub(crate) const EXPIRE: &str = "UPDATE mssp_transactions SET status = $2, ended_at = deadline \
+    ended_at = $4, notify_due = CASE WHEN ap_url IS NULL THEN NULL ELSE $4 END \
+    WHERE mssp_trans_id = $1 AND status IS NULL";
+pub(crate) const EXPIRE: &str = "UPDATE mssp_transactions SET status = $2, ended_at = deadline, \
+    notify_due = CASE WHEN ap_url IS NULL THEN NULL ELSE deadline END \
     WHERE status IS NULL AND deadline <= $1 RETURNING msisdn, mssp_trans_id";
+/// A retried asynchServerServer request: its callback, and an ended transaction's
+/// notification due again.
+pub(crate) const REARM: &str = "UPDATE mssp_transactions SET ap_url = $2, ap_binding = $3, \
+    ap_instant = $4, notify_due = CASE WHEN status IS NULL THEN notify_due ELSE $5 END \
+    WHERE mssp_trans_id = $1";
+/// After an attempt: the next one (or none), failed attempts counted, the AP's receipt.
+pub(crate) const RESCHEDULE: &str = "UPDATE mssp_transactions SET notify_due = $2, \
+    notify_attempts = notify_attempts + $3, receipt_at = COALESCE(receipt_at, $4) \
+    WHERE mssp_trans_id = $1";
 pub(crate) const FORGET: &str = "DELETE FROM mssp_transactions WHERE ended_at < $1";
 pub(crate) const RECEIPT: &str = "UPDATE mssp_transactions \
     SET receipt_at = COALESCE(receipt_at, $2) WHERE mssp_trans_id = $1 AND status IS NOT NULL";
@@ -35,7 +50,7 @@ macro_rules! for_backend {
         use sqlx::Row;
         use $crate::rows::ReadRow;
         use $crate::sql::mssp::{self as sql, select};
-        use $crate::sql::SqlStore;
+        use $crate::sql::{Backend, SqlStore};
         use $crate::{Millis, MsspInsert, MsspStore, MsspTransactionRow, Result};
 
         type Conn = <$db as sqlx::Database>::Connection;
@@ -80,6 +95,36 @@ macro_rules! for_backend {
             async fn mssp_receipt(&self, mssp_trans_id: &str, at: Millis) -> Result<bool> {
                 receipt(&mut *self.pool.acquire().await?, mssp_trans_id, at).await
             }
+
+            async fn rearm_mssp_notification(
+                &self,
+                mssp_trans_id: &str,
+                callback: (&str, &str, &str),
+                now: Millis,
+            ) -> Result<bool> {
+                let mut conn = self.pool.acquire().await?;
+                rearm(&mut conn, mssp_trans_id, callback, now).await
+            }
+
+            async fn claim_mssp_notifications(
+                &self,
+                now: Millis,
+                lease_until: Millis,
+                limit: u32,
+            ) -> Result<Vec<MsspTransactionRow>> {
+                let mut conn = self.pool.acquire().await?;
+                claim_notifications(&mut conn, now, lease_until, limit).await
+            }
+
+            async fn reschedule_mssp_notification(
+                &self,
+                mssp_trans_id: &str,
+                next: Option<Millis>,
+                receipt_at: Option<Millis>,
+            ) -> Result<()> {
+                let mut conn = self.pool.acquire().await?;
+                reschedule(&mut conn, mssp_trans_id, next, receipt_at).await
+            }
         }
 
         pub(crate) async fn insert(conn: &mut Conn, t: &MsspTransactionRow) -> Result<MsspInsert> {
@@ -97,6 +142,9 @@ macro_rules! for_backend {
                 .bind(t.ended_at)
                 .bind(t.receipt_at)
                 .bind(t.created_at)
+                .bind(&t.ap_url)
+                .bind(&t.ap_binding)
+                .bind(&t.ap_instant)
                 .execute(&mut *conn)
                 .await?;
             if r.rows_affected() == 1 {
@@ -180,6 +228,65 @@ macro_rules! for_backend {
                 .execute(conn)
                 .await?;
             Ok(r.rows_affected() == 1)
+        }
+
+        pub(crate) async fn rearm(
+            conn: &mut Conn,
+            mssp_trans_id: &str,
+            (ap_url, ap_binding, ap_instant): (&str, &str, &str),
+            now: Millis,
+        ) -> Result<bool> {
+            let r = sqlx::query(sql::REARM)
+                .bind(mssp_trans_id)
+                .bind(ap_url)
+                .bind(ap_binding)
+                .bind(ap_instant)
+                .bind(now)
+                .execute(conn)
+                .await?;
+            Ok(r.rows_affected() == 1)
+        }
+
+        /// Up to `limit` notifications due at `now`, leased until `lease_until`; the longest
+        /// due first, ties by `MSSP_TransID`.
+        pub(crate) async fn claim_notifications(
+            conn: &mut Conn,
+            now: Millis,
+            lease_until: Millis,
+            limit: u32,
+        ) -> Result<Vec<MsspTransactionRow>> {
+            let lock = <$db as Backend>::SKIP_LOCKED;
+            let rows = sqlx::query(&format!(
+                "WITH due AS MATERIALIZED (
+                     SELECT mssp_trans_id FROM mssp_transactions WHERE notify_due <= $1
+                     ORDER BY notify_due, mssp_trans_id LIMIT $3 {lock})
+                 UPDATE mssp_transactions SET notify_due = $2
+                 WHERE mssp_trans_id IN (SELECT mssp_trans_id FROM due)
+                 RETURNING {}",
+                sql::COLUMNS
+            ))
+            .bind(now)
+            .bind(lease_until)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?;
+            rows.iter().map(ReadRow::mssp_row).collect()
+        }
+
+        pub(crate) async fn reschedule(
+            conn: &mut Conn,
+            mssp_trans_id: &str,
+            next: Option<Millis>,
+            receipt_at: Option<Millis>,
+        ) -> Result<()> {
+            sqlx::query(sql::RESCHEDULE)
+                .bind(mssp_trans_id)
+                .bind(next)
+                .bind(i64::from(next.is_some()))
+                .bind(receipt_at)
+                .execute(conn)
+                .await?;
+            Ok(())
         }
     };
 }

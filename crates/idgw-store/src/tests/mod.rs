@@ -5,12 +5,14 @@
 //! [`drifts`].
 
 mod drifts;
+mod mssp;
 mod postgres;
 mod records;
 mod tokens;
 mod transactions;
 
 pub use drifts::*;
+pub use mssp::*;
 pub use records::*;
 pub use tokens::*;
 pub use transactions::*;
@@ -164,6 +166,7 @@ macro_rules! backend_tests {
             negative_mt_counter_is_corrupt,
             outbox_ties_claimed_by_id,
             transaction_ties_by_auth_req_id,
+            mssp_notifications_are_due_claimed_and_rescheduled,
         );
     };
     ($open:expr, $($case:ident),* $(,)?) => {

@@ -259,6 +259,50 @@ async fn concurrent_mssp_transactions() {
     t.done().await;
 }
 
+/// MSSP nodes claiming due notifications at once: each notification goes to one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_mssp_notification_claims_are_disjoint() {
+    let Some(t) = open().await else { return };
+    for i in 0..40 {
+        let row = crate::MsspTransactionRow {
+            ap_url: Some("http://ap/notify".into()),
+            ap_binding: Some("soap".into()),
+            ap_instant: Some("2024-05-01T12:00:00.000Z".into()),
+            ..mssp_txn(&format!("M{i}"), &format!("A{i}"), &format!("44{i}"), 1000)
+        };
+        t.store.insert_mssp_transaction(&row).await.unwrap();
+        t.store
+            .finish_mssp_transaction(&row.mssp_trans_id, 500, Some(&[1]), 10)
+            .await
+            .unwrap();
+    }
+    let nodes: Vec<_> = (0..8)
+        .map(|_| {
+            let store = t.store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim_mssp_notifications(100, 10_000, 3)
+                        .await
+                        .unwrap();
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|r| r.mssp_trans_id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for node in nodes {
+        all.extend(node.await.unwrap());
+    }
+    let distinct: HashSet<_> = all.iter().collect();
+    assert_eq!((all.len(), distinct.len()), (40, 40), "{all:?}");
+    t.done().await;
+}
+
 /// Nodes starting together on an empty database: the advisory lock lets one migrate and
 /// the others find the schema in place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -15,21 +15,46 @@ pub mod tracer;
 
 use crate::config::Config;
 use anyhow::Context;
+use idgw_mss::client::{notification, Ap, ApConfig, MssClient};
+use idgw_mss::MessagingMode;
 use idgw_oidc::authenticator::Authenticator;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
 use tracer::Tracer;
 
-/// The OP's authenticator: an AP client of the configured (or the embedded) MSSP, recording
-/// the hops of each authentication through `tracer`.
-pub fn authenticator(
+/// The OP's authenticator: an AP of the configured (or the embedded) MSSP, recording the hops
+/// of each authentication through `tracer`. Its scheduler runs, and in asynchServerServer
+/// mode its notification port listens on `listen.ap_notify`, until `shutdown`.
+pub async fn authenticator(
     config: &Config,
     tracer: Arc<Tracer>,
+    shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Arc<dyn Authenticator>> {
     let (ap_id, ap_pwd) = components::ap_credentials(config);
     let url = components::mssp_url(config);
-    let client = idgw_mss::client::MssClient::new(&url, None, ap_id, ap_pwd)
+    let client = MssClient::new(&url, None, ap_id, ap_pwd)
         .with_context(|| format!("bad [mssp] url {url}"))?
         .with_fallbacks(&config.mssp.fallback_urls)
         .context("bad [mssp] fallback_urls")?;
-    Ok(Arc::new(mssp_auth::MsspAuthenticator::new(client, tracer)))
+    let notified = MessagingMode::parse(&config.mssp.messaging_mode)
+        == Some(MessagingMode::AsynchServerServer);
+    let ap_config = if notified {
+        let ap_url = config.mssp.ap_url.clone().unwrap_or_else(|| {
+            let origin = format!("http://{}", config.listen.ap_notify);
+            notification::ap_url(&origin, client.binding())
+        });
+        ApConfig::notified(ap_url)
+    } else {
+        ApConfig::polled(Duration::from_millis(config.mssp.status_poll_interval_ms))
+    };
+    let ap = Ap::new(client, ap_config).context("bad [mssp] settings")?;
+    if notified {
+        let routes = notification::router(ap.clone());
+        let listen = config.listen.ap_notify;
+        components::serve_http("ap_notify", listen, routes, shutdown.clone()).await?;
+        tracing::info!(%listen, mode = %config.mssp.messaging_mode, "OP notification port listening");
+    }
+    tokio::spawn(ap.clone().run(components::until(shutdown)));
+    Ok(Arc::new(mssp_auth::MsspAuthenticator::new(ap, tracer)))
 }

@@ -1,24 +1,25 @@
 //! The OP's [`Authenticator`] over ETSI TS 102 204: each transaction becomes an
-//! `MSS_Signature` request (asynchClientServer) to the configured MSSP, polled with
-//! `MSS_StatusQuery` until a final status, mapped to one [`AuthOutcome`]. While it runs, the
-//! [`Tracer`] records the hops of the chain for the subscriber under its `auth_req_id`.
+//! `MSS_Signature` request to the configured MSSP, whose final status arrives as a
+//! notification (asynchServerServer, the default) or by `MSS_StatusQuery` (asynchClientServer),
+//! mapped to one [`AuthOutcome`] ([`Ap`]). While it runs, the [`Tracer`] records the hops of
+//! the chain for the subscriber under its `auth_req_id`.
 
 use crate::wiring::tracer::{component, Tracer};
 use async_trait::async_trait;
-use idgw_mss::client::{ClientOutcome, MssClient};
+use idgw_mss::client::{Ap, ClientOutcome};
 use idgw_oidc::authenticator::{AuthOutcome, AuthenticationRequest, Authenticator};
 use idgw_store::Event;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct MsspAuthenticator {
-    client: MssClient,
+    ap: Arc<Ap>,
     tracer: Arc<Tracer>,
 }
 
 impl MsspAuthenticator {
-    pub fn new(client: MssClient, tracer: Arc<Tracer>) -> MsspAuthenticator {
-        MsspAuthenticator { client, tracer }
+    pub fn new(ap: Arc<Ap>, tracer: Arc<Tracer>) -> MsspAuthenticator {
+        MsspAuthenticator { ap, tracer }
     }
 
     /// Records a message between the OP (the AP) and the MSSP, in the tracer's queue order.
@@ -42,12 +43,6 @@ impl MsspAuthenticator {
     }
 }
 
-/// `AP_TransID` for a transaction: stable across retries (the MSSP joins a repeated
-/// identical request), and an XML NCName (it must not start with a digit or `-`).
-pub fn ap_trans_id(auth_req_id: &str) -> String {
-    format!("A{auth_req_id}")
-}
-
 /// TS 102 204 status -> the OP's outcome (issue 3: USER_CANCEL -> denied, PIN_NR_BLOCKED ->
 /// PIN blocked, EXPIRED_TRANSACTION -> expired, OTA and transport failures -> failed).
 pub fn outcome_of(outcome: ClientOutcome, now: i64) -> AuthOutcome {
@@ -69,7 +64,9 @@ impl Authenticator for MsspAuthenticator {
     async fn authenticate(&self, request: AuthenticationRequest) -> AuthOutcome {
         let left = Duration::from_millis((request.expires_at - idgw_oidc::now_ms()).max(0) as u64);
         let deadline = Instant::now() + left;
-        let trans_id = ap_trans_id(&request.auth_req_id);
+        // Stable across hand-overs (the MSSP joins a repeated request), unknown to the client.
+        let trans_id = self.ap.client().ap_trans_id_for(&request.auth_req_id);
+        let mode = self.ap.config().messaging_mode.as_str();
         self.tracer.begin(
             &request.msisdn,
             &request.auth_req_id,
@@ -78,12 +75,12 @@ impl Authenticator for MsspAuthenticator {
         self.event(
             &request,
             ("OP", "MSSP"),
-            "MSS_SignatureReq (asynchClientServer)",
+            &format!("MSS_SignatureReq ({mode})"),
             "sent",
             Some(format!("AP_TransID {trans_id}")),
         );
         let outcome = self
-            .client
+            .ap
             .authenticate(
                 &request.msisdn,
                 &request.display_text,
@@ -132,6 +129,5 @@ mod tests {
             outcome_of(ClientOutcome::OtaError, 0),
             AuthOutcome::Unreachable
         );
-        assert!(ap_trans_id("-x").starts_with('A'));
     }
 }

@@ -1,16 +1,19 @@
-//! The MSSP's transactions kept in the idgw store (migration 0005), so several `idgw mssp`
-//! nodes on one database serve the same ETSI TS 102 204 transactions: an `AP_TransID`
-//! retried on any node joins its transaction, any node answers `MSS_StatusQuery`, takes the
-//! applet's answer or an OTA failure, and reports expiry. The store keeps statuses as
-//! numbers; this adapter maps them to [`Outcome`]s.
+//! The MSSP's transactions kept in the idgw store (migrations 0005 and 0006), so several
+//! `idgw mssp` nodes on one database serve the same ETSI TS 102 204 transactions: an
+//! `AP_TransID` retried on any node joins its transaction, any node answers
+//! `MSS_StatusQuery`, takes the applet's answer or an OTA failure, reports expiry, and
+//! delivers the asynchServerServer notifications left to deliver (also after a restart).
+//! The store keeps statuses as numbers and bindings as names; this adapter maps them to
+//! [`Outcome`]s and [`Callback`]s.
 
 use async_trait::async_trait;
 use idgw_mss::applet::NONCE_LEN;
 use idgw_mss::mssp::{
-    Insertion, Millis, MsspTransaction, MsspTransactions, Outcome, TransactionStoreError,
+    Callback, Delivery, Insertion, Millis, MsspTransaction, MsspTransactions, Outcome,
+    TransactionStoreError,
 };
 use idgw_mss::profile::SignatureProfile;
-use idgw_mss::StatusCode;
+use idgw_mss::{Binding, StatusCode};
 use idgw_store::{MsspInsert, MsspTransactionRow, Store, StoreError};
 use std::sync::Arc;
 
@@ -44,6 +47,11 @@ fn row(t: &MsspTransaction) -> MsspTransactionRow {
         ended_at: t.ended_at,
         receipt_at: None,
         created_at: idgw_oidc::now_ms(),
+        ap_url: t.callback.as_ref().map(|c| c.url.clone()),
+        ap_binding: t.callback.as_ref().map(|c| c.binding.as_str().to_owned()),
+        ap_instant: t.callback.as_ref().map(|c| c.instant.clone()),
+        notify_due: None,
+        notify_attempts: 0,
     }
 }
 
@@ -59,6 +67,15 @@ fn transaction(r: MsspTransactionRow) -> Result<MsspTransaction, TransactionStor
         ))),
     };
     let nonce: [u8; NONCE_LEN] = r.nonce.try_into().map_err(|_| corrupt("nonce", id))?;
+    let callback = match (r.ap_url, r.ap_binding, r.ap_instant) {
+        (None, _, _) => None,
+        (Some(url), Some(binding), Some(instant)) => Some(Callback {
+            url,
+            binding: Binding::parse(&binding).ok_or_else(|| corrupt("binding", id))?,
+            instant,
+        }),
+        _ => return Err(corrupt("callback", id)),
+    };
     Ok(MsspTransaction {
         fingerprint: r
             .fingerprint
@@ -70,6 +87,7 @@ fn transaction(r: MsspTransactionRow) -> Result<MsspTransaction, TransactionStor
         ended_at: r.ended_at,
         outcome,
         receipt_received: r.receipt_at.is_some(),
+        callback,
         mssp_trans_id: r.mssp_trans_id,
         ap_id: r.ap_id,
         ap_trans_id: r.ap_trans_id,
@@ -87,7 +105,7 @@ impl MsspTransactions for StoreMsspTransactions {
             .map_err(store_error)?
         {
             MsspInsert::Inserted => Ok(Insertion::Inserted),
-            MsspInsert::Known(known) => Ok(Insertion::Known(transaction(*known)?)),
+            MsspInsert::Known(known) => Ok(Insertion::Known(Box::new(transaction(*known)?))),
             MsspInsert::MsisdnBusy => Ok(Insertion::MsisdnBusy),
         }
     }
@@ -145,6 +163,59 @@ impl MsspTransactions for StoreMsspTransactions {
     async fn mark_receipt(&self, mssp_trans_id: &str) -> Result<bool, TransactionStoreError> {
         self.0
             .mssp_receipt(mssp_trans_id, idgw_oidc::now_ms())
+            .await
+            .map_err(store_error)
+    }
+
+    async fn rearm(
+        &self,
+        mssp_trans_id: &str,
+        callback: &Callback,
+        now: Millis,
+    ) -> Result<bool, TransactionStoreError> {
+        let stored = (
+            callback.url.as_str(),
+            callback.binding.as_str(),
+            callback.instant.as_str(),
+        );
+        self.0
+            .rearm_mssp_notification(mssp_trans_id, stored, now)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, TransactionStoreError> {
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let rows = self
+            .0
+            .claim_mssp_notifications(now, lease_until, limit)
+            .await;
+        rows.map_err(store_error)?
+            .into_iter()
+            .map(|r| {
+                let attempts = u32::try_from(r.notify_attempts).unwrap_or(u32::MAX);
+                Ok(Delivery {
+                    txn: transaction(r)?,
+                    attempts,
+                })
+            })
+            .collect()
+    }
+
+    async fn reschedule_delivery(
+        &self,
+        mssp_trans_id: &str,
+        next: Option<Millis>,
+        receipt: bool,
+    ) -> Result<(), TransactionStoreError> {
+        let receipt_at = receipt.then(idgw_oidc::now_ms);
+        self.0
+            .reschedule_mssp_notification(mssp_trans_id, next, receipt_at)
             .await
             .map_err(store_error)
     }

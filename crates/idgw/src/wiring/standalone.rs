@@ -38,6 +38,9 @@ pub async fn mssp_service(
         .unwrap_or_else(|| format!("http://{}", config.listen.ota));
     let ota = Arc::new(HttpOta::new(&ota_url));
     let mssp = components::mssp(config, store, ota, hops);
+    // asynchServerServer notifications (and their retries), expiry at TimeOut.
+    let notifier = idgw_mss::mssp::notify::run(mssp.clone(), components::until(shutdown.clone()));
+    tokio::spawn(notifier);
     let router = idgw_mss::mssp::http::router(mssp.clone())
         .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
     components::serve_http("MSSP", config.listen.mssp, router, shutdown).await?;

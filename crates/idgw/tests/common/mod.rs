@@ -88,11 +88,11 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("idgw-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let [op, handset, mssp, admin, smsc, ota, radio] =
-            free_ports::<7>().map(|port| format!("127.0.0.1:{port}"));
+        let [op, handset, mssp, admin, smsc, ota, radio, ap_notify] =
+            free_ports::<8>().map(|port| format!("127.0.0.1:{port}"));
         let config = dir.join("idgw.toml");
         let toml = format!(
-            "data_dir = \"{data}\"\n[listen]\nop = \"{op}\"\nhandset = \"{handset}\"\nmssp = \"{mssp}\"\nadmin = \"{admin}\"\nsmsc = \"{smsc}\"\nota = \"{ota}\"\nradio = \"{radio}\"\n{extra}\n",
+            "data_dir = \"{data}\"\n[listen]\nop = \"{op}\"\nhandset = \"{handset}\"\nmssp = \"{mssp}\"\nadmin = \"{admin}\"\nsmsc = \"{smsc}\"\nota = \"{ota}\"\nradio = \"{radio}\"\nap_notify = \"{ap_notify}\"\n{extra}\n",
             data = dir.join("data").display()
         );
         std::fs::write(&config, toml).unwrap();
