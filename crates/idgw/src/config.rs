@@ -2,6 +2,7 @@
 //! `IDGW_` environment variables (`__` nests: `IDGW_STORAGE__URL`). Unknown keys are errors;
 //! unknown `IDGW_*` variables are warned about. Secrets are wrapped so they never print.
 
+use crate::edge::HttpSettings;
 use anyhow::{bail, Context};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -226,6 +227,7 @@ pub struct Config {
     pub tls: Option<Tls>,
     pub op: OpSettings,
     pub admin: Admin,
+    pub http: HttpSettings,
     pub clients: Vec<ClientMetadata>,
     pub subscribers: Vec<Subscriber>,
     pub mssp: Mssp,
@@ -244,6 +246,7 @@ impl Default for Config {
             tls: None,
             op: OpSettings::default(),
             admin: Admin::default(),
+            http: HttpSettings::default(),
             clients: vec![],
             subscribers: vec![],
             mssp: Mssp::default(),
@@ -262,6 +265,7 @@ const TOP_LEVEL: &[&str] = &[
     "tls",
     "op",
     "admin",
+    "http",
     "clients",
     "subscribers",
     "mssp",
@@ -308,6 +312,7 @@ impl Config {
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        self.http.check()?;
         // DESIGN.md section 3: plain HTTP only on loopback. With [tls], the OP and admin
         // listeners speak HTTPS; the simulators' listeners stay on loopback.
         let mut plain = vec![

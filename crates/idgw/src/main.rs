@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod demo;
 mod demo_callback;
+mod edge;
 mod serve;
 mod tls;
 mod trace;

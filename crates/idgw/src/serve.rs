@@ -35,6 +35,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     let mut config = Config::load(file)?;
+    crate::edge::prepare_open_files(&config.http, 2);
     let store = open_store(&config).await?;
     let demo = file.is_none() && config.clients.is_empty();
     if demo {
@@ -89,16 +90,20 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     if demo {
         op_router = op_router.merge(crate::demo_callback::router(op.config.issuer.clone()));
     }
-    let op_server = tokio::spawn(serve_router(
+    let op_server = tokio::spawn(crate::edge::serve(
+        "OP",
         op_listener,
         tls.clone(),
         op_router,
+        config.http.op_limits(),
         shutdown_rx.clone(),
     ));
-    let admin_server = tokio::spawn(serve_router(
+    let admin_server = tokio::spawn(crate::edge::serve(
+        "admin",
         admin_listener,
         tls,
         crate::admin::router(op.clone(), config.admin.token.as_ref().map(|t| t.0.clone())),
+        config.http.limits(),
         shutdown_rx.clone(),
     ));
 
@@ -107,36 +112,6 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     let _ = shutdown_tx.send(true);
     let _ = tokio::join!(op_server, admin_server, background);
     Ok(())
-}
-
-/// Serves `router` on `listener`, over TLS when an acceptor is given.
-async fn serve_router(
-    listener: TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    router: axum::Router,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let stop = async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    };
-    let result = match tls {
-        Some(acceptor) => match crate::tls::TlsListener::new(listener, acceptor) {
-            Ok(listener) => {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(stop)
-                    .await
-            }
-            Err(e) => Err(e),
-        },
-        None => {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
-        }
-    };
-    if let Err(e) = result {
-        tracing::error!(error = %e, "listener failed");
-    }
 }
 
 pub async fn shutdown_signal() {

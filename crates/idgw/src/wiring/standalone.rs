@@ -40,7 +40,7 @@ pub async fn mssp_service(
     let mssp = components::mssp(config, store, ota, hops);
     let router = idgw_mss::mssp::http::router(mssp.clone())
         .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
-    components::serve_http("MSSP", config.listen.mssp, router, shutdown).await?;
+    components::serve_http(config, "MSSP", config.listen.mssp, router, shutdown).await?;
     tracing::info!(listen = %config.listen.mssp, ota = %ota_url, "MSSP running");
     Ok(())
 }
@@ -60,7 +60,14 @@ pub async fn ota_service(
     }
     let (platform, deliveries) = start_ota(config, store, hops, shutdown.clone());
     run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssps)));
-    components::serve_http("OTA", config.listen.ota, links::ota_api(platform), shutdown).await?;
+    components::serve_http(
+        config,
+        "OTA",
+        config.listen.ota,
+        links::ota_api(platform),
+        shutdown,
+    )
+    .await?;
     tracing::info!(listen = %config.listen.ota, mssp = ?mssps, "OTA platform running");
     Ok(())
 }
@@ -74,6 +81,7 @@ fn origin(url: &str) -> anyhow::Result<String> {
 /// step is joined to its `auth_req_id` only inside `idgw serve`.
 pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()> {
     let config = Config::load(file)?;
+    crate::edge::prepare_open_files(&config.http, 1);
     let store = open_store(&config).await?;
     let (stop, shutdown) = watch::channel(false);
     let hops = Trace::default();
@@ -100,6 +108,7 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
             )
             .await?;
             components::serve_http(
+                &config,
                 "radio",
                 config.listen.radio,
                 links::smsc_radio(mo_tx),
