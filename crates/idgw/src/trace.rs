@@ -6,10 +6,9 @@
 //! before arrows existed (`RP`, the OP's token and notification steps, the AP client's
 //! `MSSP` steps) are drawn as the arrows they stand for.
 
-use crate::config::Config;
-use crate::serve::open_store;
+use crate::serve::open_existing_store;
+use crate::ConfigArg;
 use idgw_store::Event;
-use std::path::Path;
 
 /// Lifelines, left to right, in the order of the seed diagram.
 const LANES: &[&str] = &["RP", "OP", "MSSP", "OTA", "SMSC", "SIM", "User"];
@@ -23,9 +22,8 @@ const MIN_GAP: usize = 12;
 /// Details longer than this are cut.
 const MAX_DETAIL: usize = 90;
 
-pub async fn trace(file: Option<&Path>, auth_req_id: &str) -> anyhow::Result<()> {
-    let config = Config::load(file)?;
-    let store = open_store(&config).await?;
+pub async fn trace(args: &ConfigArg, auth_req_id: &str) -> anyhow::Result<()> {
+    let store = open_existing_store(&args.load()?).await?;
     let events = store.events(auth_req_id).await?;
     anyhow::ensure!(
         !events.is_empty(),

@@ -7,10 +7,10 @@ use crate::serve::{open_store, shutdown_signal};
 use crate::wiring::components::{self, provision, run_ota, start_ota, start_sims, start_smsc};
 use crate::wiring::links::{self, HttpHandsets, HttpMssp, HttpOta, HttpRadio};
 use crate::wiring::provision::APPLET_TAR;
+use crate::ConfigArg;
 use anyhow::Context;
 use idgw_ota::Tar;
 use idgw_trace::Trace;
-use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -79,8 +79,8 @@ fn origin(url: &str) -> anyhow::Result<String> {
 
 /// Runs `component` until Ctrl-C or SIGTERM. Steps are not traced here: the MSISDN of a
 /// step is joined to its `auth_req_id` only inside `idgw serve`.
-pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()> {
-    let config = Config::load(file)?;
+pub async fn run(args: &ConfigArg, component: Component) -> anyhow::Result<()> {
+    let config = args.load()?;
     crate::edge::prepare_open_files(&config.http, 1);
     let store = open_store(&config).await?;
     let (stop, shutdown) = watch::channel(false);
