@@ -88,6 +88,9 @@ pub async fn demo(args: &ConfigArg, msisdn: &str) -> anyhow::Result<()> {
         .await?;
     println!("5. GET /userinfo -> {info}");
     println!("6. The recorded path (idgw trace {auth_req_id}):");
-    print!("{}", crate::trace::draw(&store.events(auth_req_id).await?));
+    print!(
+        "{}",
+        crate::trace::text::draw(&store.events(auth_req_id).await?)
+    );
     Ok(())
 }

@@ -82,6 +82,10 @@ enum Command {
         /// An `auth_req_id` is base64url and may begin with `-`.
         #[arg(allow_hyphen_values = true)]
         auth_req_id: String,
+        /// `text`: a diagram for the terminal; `svg`: the same as an SVG image; `json`: the
+        /// recorded events.
+        #[arg(long, value_enum, default_value_t = trace::Format::Text)]
+        format: trace::Format,
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -117,8 +121,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys(c) => commands::keys(c).await,
         Command::Trace {
             auth_req_id,
+            format,
             config,
-        } => trace::trace(&config, &auth_req_id).await,
+        } => trace::trace(&config, &auth_req_id, format).await,
         Command::Demo { msisdn, config } => demo::demo(&config, &msisdn).await,
     }
 }
