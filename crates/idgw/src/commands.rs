@@ -1,9 +1,10 @@
 //! Provisioning commands: `idgw client`, `idgw subscriber`, `idgw keys`. They work on the
-//! store named by the configuration, also while a server runs on it.
+//! store named by the configuration, also while a server runs on it. `list` and `remove`
+//! never create a data directory or a database: without one they say where they looked.
 
 use crate::client_options::ClientOptions;
 use crate::config::{Config, Subscriber};
-use crate::serve::open_store;
+use crate::serve::{open_existing_store, open_store};
 use crate::wiring::provision::card_for;
 use crate::ConfigArg;
 use anyhow::Context;
@@ -96,7 +97,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             options,
             config,
         } => {
-            let config = Config::load(config.config.as_deref())?;
+            let config = config.load()?;
             let mut metadata: ClientMetadata = match &file {
                 Some(file) => serde_json::from_str(&read_document(file)?)
                     .context("invalid client registration document")?,
@@ -113,13 +114,13 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             );
         }
         ClientCommand::List(config) => {
-            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let store = open_existing_store(&config.load()?).await?;
             for c in store.clients().await? {
                 println!("{}\t{}", c.client_id, c.metadata);
             }
         }
         ClientCommand::Remove { client_id, config } => {
-            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let store = open_existing_store(&config.load()?).await?;
             anyhow::ensure!(
                 store.delete_client(&client_id).await?,
                 "no client {client_id}"
@@ -137,7 +138,7 @@ pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
             user_code,
             config,
         } => {
-            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let store = open_store(&config.load()?).await?;
             let msisdn = idgw_oidc::hint::normalize_msisdn(&msisdn)
                 .context("msisdn must be an E.164 number")?;
             store
@@ -155,13 +156,13 @@ pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
             println!("provisioned subscriber {msisdn}");
         }
         SubscriberCommand::List(config) => {
-            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let store = open_existing_store(&config.load()?).await?;
             for s in store.subscribers().await? {
                 println!("{}", s.msisdn);
             }
         }
         SubscriberCommand::Remove { msisdn, config } => {
-            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let store = open_existing_store(&config.load()?).await?;
             anyhow::ensure!(
                 store.delete_subscriber(&msisdn).await?,
                 "no subscriber {msisdn}"
@@ -175,7 +176,7 @@ pub async fn subscriber(cmd: SubscriberCommand) -> anyhow::Result<()> {
 pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::List(config) => {
-            let store = open_store(&Config::load(config.config.as_deref())?).await?;
+            let store = open_existing_store(&config.load()?).await?;
             for k in store.keys().await? {
                 let state = if k.retired_at.is_some() {
                     "retired"
@@ -186,7 +187,7 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Rotate(config) => {
-            let config = Config::load(config.config.as_deref())?;
+            let config = config.load()?;
             let store = open_store(&config).await?;
             let kid = KeyRing::rotate(&*store, &config.op.signing_alg, idgw_oidc::now_ms()).await?;
             println!("new signing key {kid}; restart running nodes to sign with it");

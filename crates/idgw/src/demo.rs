@@ -2,17 +2,16 @@
 //! bc-authorize for the demo subscriber whose simulated user approves, polling at the given
 //! interval, the ID token's claims, userinfo, and the recorded trace.
 
-use crate::config::Config;
-use crate::serve::{open_store, DEMO_CLIENT};
+use crate::serve::{open_existing_store, DEMO_CLIENT};
+use crate::ConfigArg;
 use anyhow::{bail, Context};
 use base64::Engine;
 use serde_json::Value;
-use std::path::Path;
 use std::time::Duration;
 
-pub async fn demo(file: Option<&Path>, msisdn: &str) -> anyhow::Result<()> {
-    let config = Config::load(file)?;
-    let store = open_store(&config).await?;
+pub async fn demo(args: &ConfigArg, msisdn: &str) -> anyhow::Result<()> {
+    let config = args.load()?;
+    let store = open_existing_store(&config).await?;
     let secret = store
         .setting_get_or_insert("demo_client_secret", "")
         .await?;
@@ -89,6 +88,9 @@ pub async fn demo(file: Option<&Path>, msisdn: &str) -> anyhow::Result<()> {
         .await?;
     println!("5. GET /userinfo -> {info}");
     println!("6. The recorded path (idgw trace {auth_req_id}):");
-    print!("{}", crate::trace::draw(&store.events(auth_req_id).await?));
+    print!(
+        "{}",
+        crate::trace::text::draw(&store.events(auth_req_id).await?)
+    );
     Ok(())
 }

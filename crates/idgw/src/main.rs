@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod demo;
 mod demo_callback;
+mod edge;
 mod serve;
 mod tls;
 mod trace;
@@ -31,6 +32,26 @@ pub struct ConfigArg {
     /// TOML configuration file; without one, embedded defaults and a demo client are used.
     #[arg(long, short)]
     config: Option<PathBuf>,
+    /// Data directory (keys, SQLite database, simulator state); overrides `data_dir` of the
+    /// configuration and `IDGW_DATA_DIR`.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    /// The configuration: defaults, the file, the environment, then these options.
+    pub fn load(&self) -> anyhow::Result<config::Config> {
+        let mut config = config::Config::load(self.config.as_deref())?;
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        Ok(config)
+    }
+
+    /// Whether a configuration file was given.
+    pub fn has_file(&self) -> bool {
+        self.config.is_some()
+    }
 }
 
 #[derive(Subcommand)]
@@ -61,6 +82,10 @@ enum Command {
         /// An `auth_req_id` is base64url and may begin with `-`.
         #[arg(allow_hyphen_values = true)]
         auth_req_id: String,
+        /// `text`: a diagram for the terminal; `svg`: the same as an SVG image; `json`: the
+        /// recorded events.
+        #[arg(long, value_enum, default_value_t = trace::Format::Text)]
+        format: trace::Format,
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -85,20 +110,21 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(c) => serve::serve(c.config.as_deref(), serve::Mode::All).await,
-        Command::Op(c) => serve::serve(c.config.as_deref(), serve::Mode::OpOnly).await,
-        Command::Mssp(c) => standalone::run(c.config.as_deref(), Component::Mssp).await,
-        Command::Ota(c) => standalone::run(c.config.as_deref(), Component::Ota).await,
-        Command::SmscSim(c) => standalone::run(c.config.as_deref(), Component::SmscSim).await,
-        Command::Sim(c) => standalone::run(c.config.as_deref(), Component::Sim).await,
+        Command::Serve(c) => serve::serve(&c, serve::Mode::All).await,
+        Command::Op(c) => serve::serve(&c, serve::Mode::OpOnly).await,
+        Command::Mssp(c) => standalone::run(&c, Component::Mssp).await,
+        Command::Ota(c) => standalone::run(&c, Component::Ota).await,
+        Command::SmscSim(c) => standalone::run(&c, Component::SmscSim).await,
+        Command::Sim(c) => standalone::run(&c, Component::Sim).await,
         Command::Client(c) => commands::client(c).await,
         Command::Subscriber(c) => commands::subscriber(c).await,
         Command::Keys(c) => commands::keys(c).await,
         Command::Trace {
             auth_req_id,
+            format,
             config,
-        } => trace::trace(config.config.as_deref(), &auth_req_id).await,
-        Command::Demo { msisdn, config } => demo::demo(config.config.as_deref(), &msisdn).await,
+        } => trace::trace(&config, &auth_req_id, format).await,
+        Command::Demo { msisdn, config } => demo::demo(&config, &msisdn).await,
     }
 }
 

@@ -2,11 +2,12 @@
 //! clients and subscribers, and run the listeners until Ctrl-C or SIGTERM.
 
 use crate::config::Config;
+use crate::ConfigArg;
 use anyhow::Context;
 use idgw_oidc::client::{ClientMetadata, ClientSecret, DeliveryMode};
 use idgw_oidc::Op;
 use idgw_store::{Store, SubscriberRow};
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -33,10 +34,51 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .context("cannot open the store")
 }
 
-pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
-    let mut config = Config::load(file)?;
+/// Opens the configured store for a command that reads it: never creates a data directory or
+/// a database. Without a SQLite database where the configuration points, says where it
+/// looked and how to point elsewhere.
+pub async fn open_existing_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config.storage_url();
+    if let Some(path) = sqlite_file(&url) {
+        if !path.exists() {
+            let shown = std::path::absolute(&path).unwrap_or(path);
+            let why = match &config.storage.url {
+                Some(_) => "as [storage] url says".to_string(),
+                None => format!(
+                    "in the data directory {}",
+                    std::path::absolute(&config.data_dir)
+                        .unwrap_or_else(|_| config.data_dir.clone())
+                        .display()
+                ),
+            };
+            anyhow::bail!(
+                "no idgw database at {} ({why}); nothing was created.\n\
+                 Point idgw at yours with --data-dir DIR, IDGW_DATA_DIR=DIR, or --config FILE \
+                 (its data_dir or [storage] url; IDGW_STORAGE__URL)",
+                shown.display()
+            );
+        }
+    }
+    idgw_store::open(&url)
+        .await
+        .context("cannot open the store")
+}
+
+/// The file of a SQLite URL as the store reads it (`sqlite://path` or `sqlite:path`, options
+/// after `?`); `None` for an in-memory database or another backend.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
+}
+
+pub async fn serve(args: &ConfigArg, mode: Mode) -> anyhow::Result<()> {
+    let mut config = args.load()?;
+    crate::edge::prepare_open_files(&config.http, 2);
     let store = open_store(&config).await?;
-    let demo = file.is_none() && config.clients.is_empty();
+    let demo = !args.has_file() && config.clients.is_empty();
     if demo {
         add_demo(&mut config, &*store).await?;
     }
@@ -89,16 +131,20 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     if demo {
         op_router = op_router.merge(crate::demo_callback::router(op.config.issuer.clone()));
     }
-    let op_server = tokio::spawn(serve_router(
+    let op_server = tokio::spawn(crate::edge::serve(
+        "OP",
         op_listener,
         tls.clone(),
         op_router,
+        config.http.op_limits(),
         shutdown_rx.clone(),
     ));
-    let admin_server = tokio::spawn(serve_router(
+    let admin_server = tokio::spawn(crate::edge::serve(
+        "admin",
         admin_listener,
         tls,
         crate::admin::router(op.clone(), config.admin.token.as_ref().map(|t| t.0.clone())),
+        config.http.limits(),
         shutdown_rx.clone(),
     ));
 
@@ -107,36 +153,6 @@ pub async fn serve(file: Option<&Path>, mode: Mode) -> anyhow::Result<()> {
     let _ = shutdown_tx.send(true);
     let _ = tokio::join!(op_server, admin_server, background);
     Ok(())
-}
-
-/// Serves `router` on `listener`, over TLS when an acceptor is given.
-async fn serve_router(
-    listener: TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    router: axum::Router,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let stop = async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    };
-    let result = match tls {
-        Some(acceptor) => match crate::tls::TlsListener::new(listener, acceptor) {
-            Ok(listener) => {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(stop)
-                    .await
-            }
-            Err(e) => Err(e),
-        },
-        None => {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
-        }
-    };
-    if let Err(e) = result {
-        tracing::error!(error = %e, "listener failed");
-    }
 }
 
 pub async fn shutdown_signal() {

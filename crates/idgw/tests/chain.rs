@@ -113,17 +113,7 @@ async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
     assert_eq!(admin["state"], "redeemed");
     assert!(admin["events"].as_array().unwrap().len() > 5, "{admin}");
     // idgw trace draws the path.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_idgw"))
-        .args(["trace", &id, "--config"])
-        .arg(&s.config)
-        .output()
-        .unwrap();
-    let diagram = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let diagram = s.command(&["trace", &id]);
     assert!(
         diagram.contains("POST /bc-authorize") && diagram.contains("Authentication OK"),
         "{diagram}"
@@ -170,6 +160,37 @@ async fn manual_user_approves_with_the_pin_and_the_client_gets_tokens() {
         assert!(diagram.contains(lane), "{diagram}");
     }
     assert!(!diagram.contains("1234"), "the PIN never reaches the trace");
+    // The same steps as JSON events and as an SVG sequence diagram.
+    let trace_as = |format: &str| s.command(&["trace", &id, "--format", format]);
+    let json: Value = serde_json::from_str(&trace_as("json")).unwrap();
+    assert_eq!(json["auth_req_id"], id.as_str());
+    let events = json["events"].as_array().unwrap();
+    let steps = diagram.lines().filter(|l| l.contains(". ")).count();
+    assert_eq!(events.len(), steps, "one JSON event per step drawn");
+    for (i, step) in path.iter().enumerate() {
+        let at = events
+            .iter()
+            .position(|e| e["step"].as_str().unwrap().contains(step))
+            .unwrap_or_else(|| panic!("no {step} in {json}"));
+        assert_eq!(at + 1, numbers[i], "{step} numbered alike");
+    }
+    let svg = trace_as("svg");
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    for lane in ["RP", "OP", "MSSP", "OTA", "SMSC", "SIM", "User"] {
+        assert!(
+            svg.contains(&format!(">{lane}</text>")),
+            "{lane} lane missing"
+        );
+    }
+    for step in path {
+        assert!(svg.contains(step), "{step} missing from the SVG");
+    }
+    for e in events {
+        for field in ["step", "outcome", "detail"] {
+            let text = e[field].as_str().unwrap_or("");
+            assert!(!text.contains("1234"), "the PIN in the trace: {e}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -233,18 +254,7 @@ async fn a_subscriber_added_while_serve_runs_authenticates_at_once() {
     let s = Server::start("added", CONFIG).await;
     // Provisioned with the CLI on the same store, after the chain started: the OP learns the
     // subscriber, the OTA platform and the MSSP its card's keys, the SIM simulator its SIM.
-    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_idgw"));
-    common::idgw_env(&mut add);
-    let out = add
-        .args(["subscriber", "add", "+447700900009", "--config"])
-        .arg(&s.config)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    s.command(&["subscriber", "add", "+447700900009"]);
 
     let id = start_auth(&s, "447700900009", &[]).await;
     let prompt = s.prompt("447700900009").await;

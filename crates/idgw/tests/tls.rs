@@ -35,7 +35,7 @@ async fn op_serves_https_with_the_configured_certificate() {
         dir.join("key.pem"),
     );
     let extra = format!(
-        "[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+        "[tls]\ncert = \"{}\"\nkey = \"{}\"\n[http]\nheader_read_timeout = 2\n",
         cert.display(),
         key.display()
     );
@@ -60,6 +60,33 @@ async fn op_serves_https_with_the_configured_certificate() {
     );
     // Plain HTTP to the TLS port fails.
     assert!(reqwest::get(format!("{}/jwks.json", s.op)).await.is_err());
+    // A client that never finishes its handshake is dropped at the header read timeout (2 s),
+    // and the listener keeps serving meanwhile.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut c = tokio::net::TcpStream::connect(s.op.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        // The first bytes of a TLS record header (handshake, TLS 1.0), then nothing.
+        c.write_all(&[0x16, 0x03, 0x01]).await.unwrap();
+        stalled.push((c, std::time::Instant::now()));
+    }
+    let meta = client
+        .get(format!("{https}/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(meta.status(), 200);
+    for (c, opened) in &mut stalled {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(30), c.read(&mut buf)).await;
+        assert!(
+            matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+            "a stalled handshake is still open: {read:?}"
+        );
+        assert!(opened.elapsed() >= std::time::Duration::from_millis(1950));
+    }
     std::fs::remove_dir_all(dir).ok();
 }
 

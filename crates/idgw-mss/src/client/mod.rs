@@ -34,6 +34,8 @@ use crate::{DecodeError, EncodeError, MssFault};
 /// Time allowed for a status or receipt call, and added to `TimeOut` for a
 /// signature call.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an idle connection to the MSSP is kept for reuse.
+pub const POOL_IDLE: Duration = Duration::from_secs(2);
 /// Largest answer body read.
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 /// `MSSP_Info/MSSP_ID/URI` sent unless [`MssClient::with_mssp_id`] says
@@ -127,6 +129,9 @@ impl MssClient {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
+            // Drop a kept-alive connection before the server's idle timeout does (idgw's
+            // MSSP: 5 s by default), so that a request never races the server's close.
+            .pool_idle_timeout(POOL_IDLE)
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(MssClient {

@@ -32,8 +32,10 @@ pub async fn until(mut shutdown: watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-/// Serves `router` on `addr` (loopback; checked by the configuration) until shutdown.
+/// Serves `router` on `addr` (loopback; checked by the configuration) until shutdown, within
+/// the `[http]` limits ([`crate::edge`]).
 pub async fn serve_http(
+    config: &Config,
     name: &'static str,
     addr: SocketAddr,
     router: Router,
@@ -42,14 +44,14 @@ pub async fn serve_http(
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot bind {name} listener {addr}"))?;
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(until(shutdown))
-            .await
-        {
-            tracing::error!(error = %e, listener = name, "listener failed");
-        }
-    });
+    tokio::spawn(crate::edge::serve(
+        name,
+        listener,
+        None,
+        router,
+        config.http.limits(),
+        shutdown,
+    ));
     Ok(())
 }
 
@@ -106,7 +108,7 @@ pub async fn start_sims(
             .with_context(|| format!("cannot provision SIM {msisdn}"))?;
     }
     let router = idgw_sim::http::router(farm.clone()).merge(extra(farm.clone()));
-    serve_http("handset", config.listen.handset, router, shutdown).await?;
+    serve_http(config, "handset", config.listen.handset, router, shutdown).await?;
     Ok(farm)
 }
 

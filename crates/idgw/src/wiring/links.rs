@@ -32,10 +32,15 @@ use tokio::sync::mpsc;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Kept-alive connections are dropped before the peer's `[http] idle_timeout` (default 5 s)
+/// closes them, so that a request never races that close.
+const POOL_IDLE: Duration = Duration::from_secs(2);
+
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
+        .pool_idle_timeout(POOL_IDLE)
         .build()
         .expect("HTTP client")
 }

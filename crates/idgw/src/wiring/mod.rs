@@ -52,7 +52,7 @@ pub async fn authenticator(
     if notified {
         let routes = notification::router(ap.clone());
         let listen = config.listen.ap_notify;
-        components::serve_http("ap_notify", listen, routes, shutdown.clone()).await?;
+        components::serve_http(config, "ap_notify", listen, routes, shutdown.clone()).await?;
         tracing::info!(%listen, mode = %config.mssp.messaging_mode, "OP notification port listening");
     }
     tokio::spawn(ap.clone().run(components::until(shutdown)));

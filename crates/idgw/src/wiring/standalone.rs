@@ -7,10 +7,10 @@ use crate::serve::{open_store, shutdown_signal};
 use crate::wiring::components::{self, provision, run_ota, start_ota, start_sims, start_smsc};
 use crate::wiring::links::{self, HttpHandsets, HttpMssp, HttpOta, HttpRadio};
 use crate::wiring::provision::APPLET_TAR;
+use crate::ConfigArg;
 use anyhow::Context;
 use idgw_ota::Tar;
 use idgw_trace::Trace;
-use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -43,7 +43,7 @@ pub async fn mssp_service(
     tokio::spawn(notifier);
     let router = idgw_mss::mssp::http::router(mssp.clone())
         .merge(links::mssp_callbacks(mssp, Tar(APPLET_TAR)));
-    components::serve_http("MSSP", config.listen.mssp, router, shutdown).await?;
+    components::serve_http(config, "MSSP", config.listen.mssp, router, shutdown).await?;
     tracing::info!(listen = %config.listen.mssp, ota = %ota_url, "MSSP running");
     Ok(())
 }
@@ -63,7 +63,14 @@ pub async fn ota_service(
     }
     let (platform, deliveries) = start_ota(config, store, hops, shutdown.clone());
     run_ota(&platform, deliveries, Arc::new(HttpMssp::new(&mssps)));
-    components::serve_http("OTA", config.listen.ota, links::ota_api(platform), shutdown).await?;
+    components::serve_http(
+        config,
+        "OTA",
+        config.listen.ota,
+        links::ota_api(platform),
+        shutdown,
+    )
+    .await?;
     tracing::info!(listen = %config.listen.ota, mssp = ?mssps, "OTA platform running");
     Ok(())
 }
@@ -75,8 +82,9 @@ fn origin(url: &str) -> anyhow::Result<String> {
 
 /// Runs `component` until Ctrl-C or SIGTERM. Steps are not traced here: the MSISDN of a
 /// step is joined to its `auth_req_id` only inside `idgw serve`.
-pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()> {
-    let config = Config::load(file)?;
+pub async fn run(args: &ConfigArg, component: Component) -> anyhow::Result<()> {
+    let config = args.load()?;
+    crate::edge::prepare_open_files(&config.http, 1);
     let store = open_store(&config).await?;
     let (stop, shutdown) = watch::channel(false);
     let hops = Trace::default();
@@ -103,6 +111,7 @@ pub async fn run(file: Option<&Path>, component: Component) -> anyhow::Result<()
             )
             .await?;
             components::serve_http(
+                &config,
                 "radio",
                 config.listen.radio,
                 links::smsc_radio(mo_tx),

@@ -62,6 +62,25 @@ pub fn free_ports<const N: usize>() -> [u16; N] {
 }
 
 impl Server {
+    /// Runs `idgw args... --config <this server's configuration>` to the end, asserts that it
+    /// succeeded, and returns what it printed.
+    pub fn command(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_idgw"));
+        idgw_env(&mut cmd);
+        let out = cmd
+            .args(args)
+            .arg("--config")
+            .arg(&self.config)
+            .output()
+            .expect("idgw runs");
+        assert!(
+            out.status.success(),
+            "idgw {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
     /// Starts `idgw serve` with `extra` TOML appended to the generated listener settings.
     pub async fn start(name: &str, extra: &str) -> Server {
         Server::launch(name, extra, false).await

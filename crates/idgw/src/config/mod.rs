@@ -1,25 +1,20 @@
 //! Configuration (DESIGN.md section 5): built-in defaults, then an optional TOML file, then
 //! `IDGW_` environment variables (`__` nests: `IDGW_STORAGE__URL`). Unknown keys are errors;
-//! unknown `IDGW_*` variables are warned about. Secrets are wrapped so they never print.
+//! unknown `IDGW_*` variables are warned about. Secrets are wrapped so they never print, and
+//! each may be read from a file instead ([`secrets`]).
 
+mod secrets;
+
+use crate::edge::HttpSettings;
 use anyhow::{bail, Context};
 use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::Dict;
 use figment::Figment;
 use idgw_oidc::client::ClientMetadata;
+pub use secrets::{DatabaseUrl, Secret};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-
-/// A secret value: deserializes from a string, prints as `<redacted>`.
-#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -57,7 +52,7 @@ impl Default for Listen {
 #[serde(deny_unknown_fields, default)]
 pub struct Storage {
     /// Default: `sqlite://<data_dir>/idgw.db`.
-    pub url: Option<String>,
+    pub url: Option<DatabaseUrl>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -253,6 +248,7 @@ pub struct Config {
     pub tls: Option<Tls>,
     pub op: OpSettings,
     pub admin: Admin,
+    pub http: HttpSettings,
     pub clients: Vec<ClientMetadata>,
     pub subscribers: Vec<Subscriber>,
     pub mssp: Mssp,
@@ -271,6 +267,7 @@ impl Default for Config {
             tls: None,
             op: OpSettings::default(),
             admin: Admin::default(),
+            http: HttpSettings::default(),
             clients: vec![],
             subscribers: vec![],
             mssp: Mssp::default(),
@@ -289,6 +286,7 @@ const TOP_LEVEL: &[&str] = &[
     "tls",
     "op",
     "admin",
+    "http",
     "clients",
     "subscribers",
     "mssp",
@@ -329,12 +327,26 @@ impl Config {
                 }
             }
         }
+        // `<key>_file` settings read, the figment is rebuilt from the result (whose errors
+        // name keys but no longer the file or variable they came from: only when needed).
+        let mut root: Dict = figment.extract().context("invalid configuration")?;
+        if secrets::read_secret_files(&mut root)? {
+            figment = Figment::from(Serialized::defaults(root));
+        }
         let config: Config = figment.extract().context("invalid configuration")?;
         config.check()?;
         Ok(config)
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        self.http.check()?;
+        if let Some(url) = &self.storage.url {
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            anyhow::ensure!(
+                known.iter().any(|k| url.0.starts_with(k)),
+                "[storage] url must begin with sqlite:, postgres:// or postgresql://"
+            );
+        }
         // DESIGN.md section 3: plain HTTP only on loopback. With [tls], the OP and admin
         // listeners speak HTTPS; the simulators' listeners stay on loopback.
         let mut plain = vec![
@@ -381,7 +393,8 @@ impl Config {
     pub fn storage_url(&self) -> String {
         self.storage
             .url
-            .clone()
+            .as_ref()
+            .map(|u| u.0.clone())
             .unwrap_or_else(|| format!("sqlite://{}/idgw.db", self.data_dir.display()))
     }
 
@@ -403,52 +416,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn toml_of_the_design_document_loads() {
-        let dir = std::env::temp_dir().join(format!("idgw-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("idgw.toml");
-        std::fs::write(
-            &path,
-            r#"
-issuer = "http://127.0.0.1:8080"
-[storage]
-url = "sqlite://idgw-data/idgw.db"
-[[clients]]
-client_id = "sp1"
-client_secret = "s3cret"
-token_endpoint_auth_method = "client_secret_basic"
-backchannel_token_delivery_mode = "poll"
-scope = "openid mc_authn mc_authz phone"
-[[subscribers]]
-msisdn = "447700900001"
-pin = "1234"
-handset = "manual"
-ota_keys = { algorithm = "aes128", kvn = 1, kic = "00112233445566778899aabbccddeeff", kid = "ffeeddccbbaa99887766554433221100" }
-[smsc_sim]
-accounts = [{ system_id = "idgw-ota", password = "secret" }]
-"#,
-        )
-        .unwrap();
-        let c = Config::load(Some(&path)).unwrap();
-        assert_eq!(c.clients[0].client_id, "sp1");
-        assert_eq!(c.subscribers[0].handset, "manual");
-        assert!(
-            !format!("{c:?}").contains("s3cret"),
-            "client secret never printed"
-        );
-        assert!(
-            !format!("{:?}", c.subscribers[0]).contains("1234"),
-            "PIN never printed"
-        );
-        std::fs::write(&path, "colour = 1\n").unwrap();
-        assert!(
-            Config::load(Some(&path)).is_err(),
-            "unknown keys are errors"
-        );
-        std::fs::remove_dir_all(dir).ok();
-    }
-}
+mod tests;
