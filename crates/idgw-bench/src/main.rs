@@ -50,6 +50,12 @@ pub struct Settings {
     pub idgw: PathBuf,
     pub peer: PathBuf,
     pub out: PathBuf,
+    /// `IDGW_BENCH_DATA` [/dev/shm/idgw-bench where there is a /dev/shm, else the output
+    /// directory]: idgw's data directories (SQLite store, SIM state: one file per SIM). On
+    /// tmpfs, so that copying and removing tens of thousands of files per fresh instance
+    /// does not take minutes on a busy disk; SQLite still commits every write (WAL,
+    /// `synchronous = NORMAL`, which syncs at checkpoints only, as on disk).
+    pub data: PathBuf,
     /// Where the pids of started processes are written.
     pub pids: PathBuf,
     /// `IDGW_BENCH_SECONDS` [10]: measured window of each closed-loop scenario.
@@ -58,7 +64,7 @@ pub struct Settings {
     pub warmup: Duration,
     /// `IDGW_BENCH_CONNECTIONS` [32]: keep-alive connections of the closed loops.
     pub connections: u64,
-    /// `IDGW_BENCH_REQUESTS` [200000]: requests at most per closed-loop scenario.
+    /// `IDGW_BENCH_REQUESTS` [1000000]: requests at most per closed-loop scenario.
     pub requests: u64,
     /// `IDGW_BENCH_SUBSCRIBERS` [50000]: never-answering users (idgw subscribers with
     /// `handset = "manual"`); each bc-authorize scenario uses each at most once.
@@ -117,11 +123,22 @@ impl Settings {
             idgw: cli.idgw.clone(),
             peer: cli.peer.clone(),
             out: cli.out.clone(),
+            data: std::env::var_os("IDGW_BENCH_DATA").map_or_else(
+                || {
+                    let shm = std::path::Path::new("/dev/shm");
+                    if shm.is_dir() {
+                        shm.join("idgw-bench")
+                    } else {
+                        cli.out.clone()
+                    }
+                },
+                PathBuf::from,
+            ),
             pids: cli.out.join("pids"),
             seconds: secs("IDGW_BENCH_SECONDS", 10),
             warmup: secs("IDGW_BENCH_WARMUP", 2),
             connections: env_u64("IDGW_BENCH_CONNECTIONS", 32).max(1),
-            requests: env_u64("IDGW_BENCH_REQUESTS", 200_000).max(1),
+            requests: env_u64("IDGW_BENCH_REQUESTS", 1_000_000).max(1),
             subscribers,
             instant: env_u64("IDGW_BENCH_INSTANT", 10_000).max(2),
             poll_ids: (env_u64("IDGW_BENCH_POLL_IDS", 10_000) as usize)
@@ -174,8 +191,9 @@ fn machine() -> String {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env(&cli);
-    std::fs::create_dir_all(&settings.out)
-        .with_context(|| format!("cannot create {}", settings.out.display()))?;
+    for dir in [&settings.out, &settings.data] {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     anyhow::ensure!(
         settings.idgw.exists(),
         "no idgw binary at {}",

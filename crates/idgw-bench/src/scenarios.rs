@@ -34,6 +34,13 @@ enum Kind {
     Idgw,
 }
 
+fn label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Peer => "peer",
+        Kind::Idgw => "idgw",
+    }
+}
+
 pub struct Bench {
     pub settings: Settings,
     key: Arc<ClientKey>,
@@ -61,7 +68,7 @@ impl Bench {
 
     /// Records one server's figures for `scenario`.
     fn put(&mut self, scenario: &str, headline: Headline, kind: Kind, figures: Figures) {
-        let label = if kind == Kind::Peer { "peer" } else { "idgw" };
+        let label = label(kind);
         println!(
             "  {label:4} {scenario}: {} ok ({} failed) in {:.1} s = {:.1}/s, p50 {:.2} ms, p99 {:.2} ms, CPU {:.3} ms/op, RSS {:.0} MiB{}",
             figures.ok,
@@ -116,7 +123,7 @@ impl Bench {
             }
             .await;
             if let Err(e) = result {
-                let label = if kind == Kind::Peer { "peer" } else { "idgw" };
+                let label = label(kind);
                 println!("  {label} {group} failed: {e:#}");
                 self.report
                     .notes
@@ -183,15 +190,15 @@ impl Bench {
                     let f = self
                         .closed(server, None, s.requests, make, flows::pending)
                         .await;
-                    let name = format!(
-                        "`POST` token, pending polls over {} ids (wanted {count})",
-                        ids.len()
-                    );
-                    let name = if ids.len() == count {
-                        format!("`POST` token, pending polls over {count} ids")
-                    } else {
-                        name
-                    };
+                    let name = format!("`POST` token, pending polls over {count} ids");
+                    if ids.len() < count {
+                        self.report.notes.push(format!(
+                            "{}, {name}: {} of {count} pending transactions created within {} s; the polls go round over those",
+                            label(kind),
+                            ids.len(),
+                            s.setup_limit.as_secs()
+                        ));
+                    }
                     self.put(&name, Headline::Throughput, kind, f);
                 }
             }
@@ -306,7 +313,8 @@ impl Bench {
         Figures::of(&mut out, &cpu, server.rss_mib())
     }
 
-    /// Ping flows at rising arrival rates until p99 reaches 1 s (after [`MIN_STEPS`]).
+    /// Ping flows at rising arrival rates until the server falls behind (after [`MIN_STEPS`]):
+    /// more than 1% failed, fewer than 90% of the offered rate done, or p99 of 5 s or more.
     async fn open_loop(
         &mut self,
         kind: Kind,
@@ -316,7 +324,7 @@ impl Bench {
         let s = self.settings.clone();
         let users = Arc::new(AtomicU64::new(0));
         let flow = self.ping_flow(api, &Pool::new(api.addr), &users);
-        let label = if kind == Kind::Peer { "peer" } else { "idgw" };
+        let label = label(kind);
         let recording = (kind == Kind::Idgw && s.perf)
             .then(|| Recording::start(&s.out, "full-authentication", &server.pids(), &s.pids))
             .flatten();
@@ -345,7 +353,11 @@ impl Bench {
             let cpu = CpuMark::take(&server.procs).since(&before);
             let f = Figures::of(&mut out, &cpu, server.rss_mib());
             println!("  {label} open loop {rate}/s: {:.1}/s done, {} failed, p50 {:.1} ms, p99 {:.1} ms, CPU {:.2} ms/auth", f.per_s, f.failed, f.p50_ms, f.p99_ms, f.cpu_ms);
-            let good = f.p99_ms < 1000.0 && f.failed * 100 <= f.ok;
+            let kept_up = f.failed * 100 <= f.ok && f.per_s >= 0.9 * rate;
+            let good = kept_up && f.p99_ms < 1000.0;
+            // Beyond p99 = 1 s the rates go on rising while the server keeps up, so the
+            // table also shows its capacity (and CPU) past that line.
+            let go_on = kept_up && f.p99_ms < 5000.0;
             if good {
                 best = Some(f.clone());
             }
@@ -355,7 +367,7 @@ impl Bench {
                 figures: f,
             });
             server.check_alive()?;
-            if !good && i + 1 >= MIN_STEPS {
+            if !go_on && i + 1 >= MIN_STEPS {
                 break;
             }
         }
@@ -382,11 +394,16 @@ impl Bench {
                 &[("requested_expiry", "3600")],
             )
         });
+        // The peer takes any number; idgw knows its provisioned subscribers only.
+        let most = match kind {
+            Kind::Peer => s.pending,
+            Kind::Idgw => s.pending.min(s.subscribers),
+        };
         let before = CpuMark::take(&server.procs);
         let mut out = load::closed_loop(
             api.addr,
             s.connections,
-            s.pending.min(s.subscribers),
+            most,
             s.pending_limit,
             make,
             flows::accepted,
@@ -405,7 +422,7 @@ impl Bench {
         let busy: f64 = after.since(&before).iter().map(|(_, c)| c).sum();
         let wall = after.at.duration_since(before.at).as_secs_f64();
         let p = Pending {
-            server: if kind == Kind::Peer { "peer" } else { "idgw" }.into(),
+            server: label(kind).into(),
             created,
             idle_seconds: wall,
             idle_cpu_percent: busy / wall * 100.0,

@@ -66,8 +66,33 @@ impl Drop for Server {
     }
 }
 
+/// A loopback port free now, below Linux's ephemeral range (32768 and up), so that no
+/// outgoing connection takes it before the server binds it; never the same twice in a run.
 fn free_addr() -> anyhow::Result<SocketAddr> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut taken = TAKEN.lock().expect("ports");
+    for _ in 0..1000 {
+        let port = 20_000 + rand::random::<u16>() % 12_000;
+        if taken.contains(&port) {
+            continue;
+        }
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            taken.push(port);
+            return Ok(listener.local_addr()?);
+        }
+    }
+    bail!("no free loopback port in 20000..32000")
+}
+
+/// Runs `binary` without the harness's own `IDGW_BENCH_*` variables (idgw warns of unknown
+/// `IDGW_` variables).
+fn idgw_command(binary: &Path) -> Command {
+    let mut command = Command::new(binary);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("IDGW_BENCH_")) {
+        command.env_remove(name);
+    }
+    command.env("IDGW_LOG", "warn");
+    command
 }
 
 /// Waits until `addr` answers `GET path` (with 200 when `ok_only`), while the processes live.
@@ -304,7 +329,7 @@ async fn template(
     jwk: &serde_json::Value,
     ping: &str,
 ) -> anyhow::Result<PathBuf> {
-    let dir = settings.out.join("idgw-template");
+    let dir = settings.data.join("idgw-template");
     let done = dir.join(".provisioned");
     let binary = std::fs::metadata(&settings.idgw)?;
     let key = format!(
@@ -322,12 +347,8 @@ async fn template(
     let ports = Ports::new()?;
     let config = settings.out.join("idgw-template.toml");
     std::fs::write(&config, idgw_config(settings, &dir, &ports, jwk, ping))?;
-    let mut command = Command::new(&settings.idgw);
-    command
-        .arg("serve")
-        .arg("--config")
-        .arg(&config)
-        .env("IDGW_LOG", "warn");
+    let mut command = idgw_command(&settings.idgw);
+    command.arg("serve").arg("--config").arg(&config);
     let mut procs = vec![Proc::spawn(
         "idgw-provision",
         command,
@@ -360,7 +381,7 @@ pub async fn idgw(
     ping: &str,
 ) -> anyhow::Result<Server> {
     let template = template(settings, jwk, ping).await?;
-    let data = settings.out.join("idgw-instance");
+    let data = settings.data.join("idgw-instance");
     let _ = std::fs::remove_dir_all(&data);
     let copied = Command::new("cp")
         .arg("-a")
@@ -375,11 +396,8 @@ pub async fn idgw(
     let config = settings.out.join("idgw.toml");
     std::fs::write(&config, idgw_config(settings, &data, &ports, jwk, ping))?;
     let spawn = |name: &str, command: &str| -> anyhow::Result<Proc> {
-        let mut c = Command::new(&settings.idgw);
-        c.arg(command)
-            .arg("--config")
-            .arg(&config)
-            .env("IDGW_LOG", "warn");
+        let mut c = idgw_command(&settings.idgw);
+        c.arg(command).arg("--config").arg(&config);
         Proc::spawn(name, c, &settings.logs(), &settings.pids)
     };
     let limit = settings.startup_limit;
