@@ -44,5 +44,5 @@ trap cleanup EXIT
 groups=""
 [ "$#" -gt 0 ] && groups="--only $(IFS=,; echo "$*")"
 # shellcheck disable=SC2086
-IDGW_BENCH_COMMAND="scripts/bench.sh $*" target/release/idgw-bench \
+IDGW_BENCH_COMMAND="$(echo scripts/bench.sh "$@")" target/release/idgw-bench \
   --idgw target/release/idgw --peer scripts/bench/peer/server.js --out "$out" $groups
